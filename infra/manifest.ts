@@ -1,0 +1,232 @@
+/**
+ * The one declaration of every stateful resource and every function.
+ *
+ * The CDK stacks (infra/aws) and the local sandbox (infra/local) both read this file, so the
+ * cloud and the laptop cannot drift apart. Logical names only: physical names are left to
+ * CloudFormation (AWS) or derived from these keys (locally), so two stages deploy side by side.
+ *
+ * Each resource also names the environment variable through which a function learns its
+ * physical name; `shared/config.ts` reads those variables and fails fast when one is missing.
+ */
+
+export type AttributeType = 'S' | 'N';
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDeclaration {
+  readonly name: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableDeclaration {
+  readonly description: string;
+  readonly envVar: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly indexes: readonly IndexDeclaration[];
+  /** Clean-up only: code always checks expiry itself (the emulators have no TTL). */
+  readonly ttlAttribute?: string;
+}
+
+export interface QueueDeclaration {
+  readonly description: string;
+  readonly envVar: string;
+  /** Which channel's worker drains it; lanes of one channel share a worker. */
+  readonly channel: 'mail' | 'sms' | 'fax';
+  readonly lane: 'priority' | 'bulk';
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionDays: number;
+  /** Receives before a message moves to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** Messages in the dead-letter queue at or above which the alarm fires. */
+  readonly dlqAlarmThreshold: number;
+}
+
+export interface BucketDeclaration {
+  readonly description: string;
+  readonly envVar: string;
+  /** Days after which objects expire (none: kept). */
+  readonly expireAfterDays?: number;
+  /** Browsers upload straight to it through presigned URLs. */
+  readonly browserUploads?: boolean;
+}
+
+export interface TopicDeclaration {
+  readonly description: string;
+  readonly envVar: string;
+}
+
+export type ResourceRef =
+  | { readonly table: TableName; readonly access: 'read' | 'readWrite' }
+  | { readonly bucket: BucketName; readonly access: 'read' | 'readWrite' }
+  | { readonly queue: QueueName; readonly access: 'send' | 'consume' }
+  | { readonly topic: TopicName; readonly access: 'publish' };
+
+export interface FunctionDeclaration {
+  readonly description: string;
+  /** Path from the repository root to the handler module (exports `handler`). */
+  readonly entry: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly uses: readonly ResourceRef[];
+}
+
+const pk: KeyAttribute = { name: 'pk', type: 'S' };
+const sk: KeyAttribute = { name: 'sk', type: 'S' };
+
+export const tables = {
+  contacts: {
+    description: 'Contacts of every workspace, their e-mail claims and search entries',
+    envVar: 'TABLE_CONTACTS',
+    partitionKey: pk,
+    sortKey: sk,
+    indexes: [
+      {
+        name: 'byName',
+        partitionKey: { name: 'gsi1pk', type: 'S' },
+        sortKey: { name: 'gsi1sk', type: 'S' },
+      },
+    ],
+  },
+  identity: {
+    description: 'Workspaces, departments, users and partner API keys',
+    envVar: 'TABLE_IDENTITY',
+    partitionKey: pk,
+    sortKey: sk,
+    indexes: [
+      {
+        name: 'byLookup',
+        partitionKey: { name: 'gsi1pk', type: 'S' },
+        sortKey: { name: 'gsi1sk', type: 'S' },
+      },
+    ],
+  },
+  campaigns: {
+    description: 'Campaigns, their content versions and approvals',
+    envVar: 'TABLE_CAMPAIGNS',
+    partitionKey: pk,
+    sortKey: sk,
+    indexes: [
+      {
+        name: 'byStatus',
+        partitionKey: { name: 'gsi1pk', type: 'S' },
+        sortKey: { name: 'gsi1sk', type: 'S' },
+      },
+    ],
+  },
+  deliveries: {
+    description: 'The delivery ledger: one item per campaign and recipient',
+    envVar: 'TABLE_DELIVERIES',
+    partitionKey: pk,
+    sortKey: sk,
+    indexes: [
+      {
+        name: 'byRecipient',
+        partitionKey: { name: 'gsi1pk', type: 'S' },
+        sortKey: { name: 'gsi1sk', type: 'S' },
+      },
+    ],
+  },
+  suppression: {
+    description: 'Addresses never to be sent to again (bounces, complaints, unsubscribes)',
+    envVar: 'TABLE_SUPPRESSION',
+    partitionKey: pk,
+    sortKey: sk,
+    indexes: [],
+  },
+  idempotency: {
+    description: 'Idempotency records and request nonces, each with an expiry checked in code',
+    envVar: 'TABLE_IDEMPOTENCY',
+    partitionKey: { name: 'id', type: 'S' },
+    indexes: [],
+    ttlAttribute: 'expiration',
+  },
+} as const satisfies Record<string, TableDeclaration>;
+
+function queue(channel: QueueDeclaration['channel'], lane: QueueDeclaration['lane']): QueueDeclaration {
+  return {
+    description: `${channel} messages, ${lane} lane`,
+    envVar: `QUEUE_${channel.toUpperCase()}_${lane.toUpperCase()}_URL`,
+    channel,
+    lane,
+    visibilityTimeoutSeconds: channel === 'fax' ? 300 : 120,
+    retentionDays: 4,
+    maxReceiveCount: 5,
+    dlqAlarmThreshold: 1,
+  };
+}
+
+export const queues = {
+  mailPriority: queue('mail', 'priority'),
+  mailBulk: queue('mail', 'bulk'),
+  smsPriority: queue('sms', 'priority'),
+  smsBulk: queue('sms', 'bulk'),
+  faxPriority: queue('fax', 'priority'),
+  faxBulk: queue('fax', 'bulk'),
+} as const satisfies Record<string, QueueDeclaration>;
+
+export const buckets = {
+  uploads: {
+    description: 'Contact imports and EDM archives uploaded from the console or by partners',
+    envVar: 'BUCKET_UPLOADS',
+    expireAfterDays: 30,
+    browserUploads: true,
+  },
+  assets: {
+    description: 'Images and files hosted for e-mail content',
+    envVar: 'BUCKET_ASSETS',
+    browserUploads: true,
+  },
+  lake: {
+    description: 'The event lake: tracking and delivery events partitioned by date',
+    envVar: 'BUCKET_LAKE',
+  },
+  reports: {
+    description: 'Report snapshots generated from the lake',
+    envVar: 'BUCKET_REPORTS',
+    expireAfterDays: 400,
+  },
+} as const satisfies Record<string, BucketDeclaration>;
+
+export const topics = {
+  sesNotifications: {
+    description: 'SES bounce, complaint and delivery notifications',
+    envVar: 'TOPIC_SES_NOTIFICATIONS_ARN',
+  },
+} as const satisfies Record<string, TopicDeclaration>;
+
+export const functions = {
+  api: {
+    description: 'The REST API: every route behind API Gateway',
+    entry: 'functions/api/handler.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+    uses: [
+      { table: 'contacts', access: 'readWrite' },
+      { table: 'identity', access: 'readWrite' },
+      { table: 'idempotency', access: 'readWrite' },
+    ],
+  },
+  authorizer: {
+    description: 'Lambda authorizer: console JWTs and signed partner API keys',
+    entry: 'functions/authorizer/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    uses: [
+      { table: 'identity', access: 'read' },
+      { table: 'idempotency', access: 'readWrite' },
+    ],
+  },
+} as const satisfies Record<string, FunctionDeclaration>;
+
+export type TableName = keyof typeof tables;
+export type QueueName = keyof typeof queues;
+export type BucketName = keyof typeof buckets;
+export type TopicName = keyof typeof topics;
+export type FunctionName = keyof typeof functions;
+
+export const manifest = { tables, queues, buckets, topics, functions } as const;

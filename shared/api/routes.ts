@@ -1,0 +1,45 @@
+/**
+ * Every route of the REST API, declared once. The API handler's router, the role check, the
+ * OpenAPI document, the CDK API (one method per route, the authorizer on all but public ones)
+ * and the local gateway all read this table.
+ */
+import type { Role } from '../auth/roles';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** API Gateway resource path, e.g. `/contacts/{id}`. */
+  readonly path: string;
+  /** Unique; the router maps it to its handler and OpenAPI uses it as operationId. */
+  readonly operationId: string;
+  /** `public` routes skip the authorizer; the others need at least this role. */
+  readonly access: 'public' | Role;
+  readonly summary: string;
+  readonly tag: string;
+}
+
+export const routes = [
+  { method: 'GET', path: '/health', operationId: 'getHealth', access: 'public', summary: 'Liveness and version', tag: 'system' },
+  { method: 'GET', path: '/openapi.json', operationId: 'getOpenApi', access: 'public', summary: 'This API as an OpenAPI 3.1 document', tag: 'system' },
+  { method: 'POST', path: '/auth/sign-in', operationId: 'signIn', access: 'public', summary: 'Exchange e-mail and password for an ID token', tag: 'auth' },
+  { method: 'GET', path: '/me', operationId: 'getMe', access: 'viewer', summary: 'The signed-in user or API key', tag: 'auth' },
+
+  { method: 'GET', path: '/contacts', operationId: 'listContacts', access: 'viewer', summary: 'List contacts (cursor pagination, search by e-mail or name)', tag: 'contacts' },
+  { method: 'POST', path: '/contacts', operationId: 'createContact', access: 'operator', summary: 'Create a contact', tag: 'contacts' },
+  { method: 'GET', path: '/contacts/{id}', operationId: 'getContact', access: 'viewer', summary: 'Get a contact', tag: 'contacts' },
+  { method: 'PATCH', path: '/contacts/{id}', operationId: 'updateContact', access: 'operator', summary: 'Update a contact', tag: 'contacts' },
+  { method: 'DELETE', path: '/contacts/{id}', operationId: 'deleteContact', access: 'operator', summary: 'Delete a contact', tag: 'contacts' },
+
+  { method: 'GET', path: '/departments', operationId: 'listDepartments', access: 'viewer', summary: 'List departments', tag: 'identity' },
+  { method: 'POST', path: '/departments', operationId: 'createDepartment', access: 'admin', summary: 'Create a department', tag: 'identity' },
+  { method: 'GET', path: '/users', operationId: 'listUsers', access: 'manager', summary: 'List users', tag: 'identity' },
+  { method: 'POST', path: '/users', operationId: 'createUser', access: 'admin', summary: 'Create a user', tag: 'identity' },
+  { method: 'PATCH', path: '/users/{id}', operationId: 'updateUser', access: 'admin', summary: 'Change a user\'s role, status, department or expiry', tag: 'identity' },
+
+  { method: 'GET', path: '/api-keys', operationId: 'listApiKeys', access: 'admin', summary: 'List partner API keys (never their secrets)', tag: 'identity' },
+  { method: 'POST', path: '/api-keys', operationId: 'createApiKey', access: 'admin', summary: 'Create a partner API key; the secret is shown once', tag: 'identity' },
+  { method: 'DELETE', path: '/api-keys/{id}', operationId: 'revokeApiKey', access: 'admin', summary: 'Revoke a partner API key', tag: 'identity' },
+] as const satisfies readonly RouteSpec[];
+
+export type OperationId = (typeof routes)[number]['operationId'];

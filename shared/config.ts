@@ -49,10 +49,13 @@ export interface ClientOptions {
 
 /**
  * Per-service endpoint overrides use the AWS SDK's own variable names
- * (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SESV2),
+ * (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL_SQS, AWS_ENDPOINT_URL_SESV2, and
+ * AWS_ENDPOINT_URL_KMS / _COGNITO_IDENTITY_PROVIDER / _API_GATEWAY for the identity adapters),
  * so the AWS CLI pointed at the sandbox reads the same settings.
  */
-export function clientOptions(service: 'DYNAMODB' | 'S3' | 'SQS' | 'SESV2', env: Env = process.env): ClientOptions {
+export type ServiceId = 'DYNAMODB' | 'S3' | 'SQS' | 'SESV2' | 'KMS' | 'COGNITO_IDENTITY_PROVIDER' | 'API_GATEWAY';
+
+export function clientOptions(service: ServiceId, env: Env = process.env): ClientOptions {
   const region = required('AWS_REGION', env);
   const endpoint = optional(`AWS_ENDPOINT_URL_${service}`, env);
   if (!endpoint) return { region };

@@ -59,3 +59,21 @@ export class TooManyRequestsError extends ClientError {
   readonly status = 429;
   readonly title = 'Too many requests';
 }
+
+export class MethodNotAllowedError extends ClientError {
+  override readonly name = 'MethodNotAllowedError';
+  readonly status = 405;
+  readonly title = 'Method not allowed';
+  /** The methods the resource does accept (the response's Allow header). */
+  readonly allow: readonly string[];
+  constructor(detail: string, allow: readonly string[]) {
+    super(detail);
+    this.allow = allow;
+  }
+}
+
+export class PreconditionFailedError extends ClientError {
+  override readonly name = 'PreconditionFailedError';
+  readonly status = 412;
+  readonly title = 'Precondition failed';
+}

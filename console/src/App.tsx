@@ -1,0 +1,52 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { createApiClient, type SignInResult } from './api';
+import { Layout } from './components/Layout';
+import { type ConsoleConfig } from './config';
+import { ContactsPage } from './pages/ContactsPage';
+import { SignInPage } from './pages/SignInPage';
+import { clearSession, loadSession, saveSession, sessionFrom, type Session } from './session';
+
+export function App({ config }: { config: ConsoleConfig }) {
+  const [session, setSession] = useState<Session | undefined>(() => loadSession());
+  const [expired, setExpired] = useState(false);
+
+  const signOut = useCallback((reason?: 'expired') => {
+    clearSession();
+    setSession(undefined);
+    setExpired(reason === 'expired');
+  }, []);
+
+  // The token is read through a closure so the client never holds a stale one.
+  const api = useMemo(
+    () =>
+      createApiClient({
+        apiUrl: config.apiUrl,
+        token: () => session?.idToken,
+        onUnauthorized: () => signOut('expired'),
+      }),
+    [config.apiUrl, session, signOut],
+  );
+
+  // Sign out when the token expires, even if the user does nothing meanwhile.
+  useEffect(() => {
+    if (!session) return;
+    const timer = setTimeout(() => signOut('expired'), Math.max(0, session.expiresAt - Date.now()));
+    return () => clearTimeout(timer);
+  }, [session, signOut]);
+
+  const onSignedIn = useCallback((result: SignInResult) => {
+    const next = sessionFrom(result);
+    saveSession(next);
+    setExpired(false);
+    setSession(next);
+  }, []);
+
+  if (!session) {
+    return <SignInPage api={api} stage={config.stage} expired={expired} onSignedIn={onSignedIn} />;
+  }
+  return (
+    <Layout user={session.user} stage={config.stage} onSignOut={() => signOut()}>
+      <ContactsPage api={api} role={session.user.role} />
+    </Layout>
+  );
+}

@@ -1,0 +1,204 @@
+/**
+ * The one way Pigeon builds a Lambda function: NodejsFunction with the project's runtime, tracing,
+ * logging and bundling settings, plus bind helpers that grant the least access a manifest
+ * declaration asks for *and* set the environment variable through which the handler finds the
+ * resource (`shared/config.ts` reads it and fails fast when it is missing).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode, Charset } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  buckets,
+  queues,
+  tables,
+  topics,
+  type BucketName,
+  type FunctionDeclaration,
+  type QueueName,
+  type ResourceRef,
+  type TableName,
+  type TopicName,
+} from '../../manifest';
+import { acknowledge, acknowledgeWildcards } from '../nag';
+
+/** Repository root: entries in the manifest are relative to it. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Resources a function may be bound to, by manifest name (built by the stateful and messaging stacks). */
+export interface PigeonResources {
+  readonly tables: Readonly<Record<TableName, ITable>>;
+  readonly buckets: Readonly<Record<BucketName, IBucket>>;
+  readonly queues: Readonly<Record<QueueName, IQueue>>;
+  readonly topics: Readonly<Record<TopicName, ITopic>>;
+}
+
+export interface PigeonFunctionProps {
+  /** Manifest key, e.g. `api`; becomes POWERTOOLS_SERVICE_NAME. */
+  readonly name: string;
+  readonly declaration: FunctionDeclaration;
+  readonly stage: string;
+  readonly logRetentionDays: number;
+  readonly removalPolicy: RemovalPolicy;
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/** Loads `module` for CommonJS dependencies inside the ESM bundle (esbuild's shim needs a real `require`). */
+const ESM_REQUIRE_BANNER = "import { createRequire as __pigeonCreateRequire } from 'node:module'; const require = __pigeonCreateRequire(import.meta.url);";
+
+const RETENTION_DAYS = new Set<number>(Object.values(logs.RetentionDays).filter((value): value is number => typeof value === 'number'));
+
+export class PigeonFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  private readonly boundKeys = new Map<IKey, 'read' | 'readWrite'>();
+
+  constructor(scope: Construct, id: string, props: PigeonFunctionProps) {
+    super(scope, id);
+    const entry = join(repoRoot, props.declaration.entry);
+    if (!existsSync(entry)) throw new Error(`Function ${props.name}: entry ${props.declaration.entry} does not exist`);
+    if (!RETENTION_DAYS.has(props.logRetentionDays)) {
+      throw new Error(`Log retention ${props.logRetentionDays} days is not one CloudWatch offers (e.g. 30, 90, 365)`);
+    }
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.removalPolicy,
+    });
+
+    // An own role instead of AWSLambdaBasicExecutionRole: it may write to this log group only.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Pigeon ${props.stage} ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry,
+      handler: 'handler',
+      description: props.declaration.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.declaration.memoryMb,
+      timeout: Duration.seconds(props.declaration.timeoutSeconds),
+      tracing: lambda.Tracing.ACTIVE,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      projectRoot: repoRoot,
+      depsLockFilePath: join(repoRoot, 'package-lock.json'),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        // Bundle the SDK: pinned versions, tree-shaken, no surprise from the runtime's copy.
+        bundleAwsSDK: true,
+        charset: Charset.UTF8,
+        tsconfig: join(repoRoot, 'tsconfig.json'),
+      },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        PIGEON_RUNTIME: 'aws',
+        PIGEON_STAGE: props.stage,
+        POWERTOOLS_SERVICE_NAME: props.name,
+        POWERTOOLS_METRICS_NAMESPACE: `Pigeon/${props.stage}`,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        ...props.environment,
+      },
+    });
+
+    acknowledge(this, 'AwsSolutions-L1', 'Node.js 22 is the project runtime (DESIGN.md); moving to 24 is a deliberate, tested change');
+    // X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions.
+    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', 'X-Ray trace submission cannot be scoped to a resource');
+  }
+
+  addEnvironment(name: string, value: string): this {
+    this.function.addEnvironment(name, value);
+    return this;
+  }
+
+  /** Grants `access` to a manifest table (and its declared indexes) and sets its envVar. */
+  bindTable(name: TableName, table: ITable, access: 'read' | 'readWrite'): this {
+    const declaration = tables[name];
+    const read = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'];
+    const write = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+    // Named indexes rather than `index/*`: the manifest knows them, so no wildcard is needed.
+    const indexArns = declaration.indexes.map((index) => `${table.tableArn}/index/${index.name}`);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: access === 'read' ? read : [...read, ...write], resources: [table.tableArn, ...indexArns] }),
+    );
+    if (table.encryptionKey) this.bindKey(table.encryptionKey, access);
+    this.function.addEnvironment(declaration.envVar, table.tableName);
+    return this;
+  }
+
+  /** Grants object access to a manifest bucket and sets its envVar. */
+  bindBucket(name: BucketName, bucket: IBucket, access: 'read' | 'readWrite'): this {
+    const declaration = buckets[name];
+    const objects = ['s3:GetObject'];
+    if (access === 'readWrite') objects.push('s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload');
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: objects, resources: [bucket.arnForObjects('*')] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+    acknowledgeWildcards(this.role, `Object keys are chosen at run time (workspace/…); access is limited to the ${name} bucket`, [
+      /^Resource::.*\/\*$/,
+    ]);
+    if (bucket.encryptionKey) this.bindKey(bucket.encryptionKey, access);
+    this.function.addEnvironment(declaration.envVar, bucket.bucketName);
+    return this;
+  }
+
+  /** `send` to produce, `consume` to receive and delete; sets the queue URL's envVar. */
+  bindQueue(name: QueueName, queue: IQueue, access: 'send' | 'consume'): this {
+    const declaration = queues[name];
+    if (access === 'send') queue.grantSendMessages(this.role);
+    else queue.grantConsumeMessages(this.role);
+    if (queue.encryptionMasterKey) this.bindKey(queue.encryptionMasterKey, access === 'send' ? 'readWrite' : 'read');
+    this.function.addEnvironment(declaration.envVar, queue.queueUrl);
+    return this;
+  }
+
+  /** Grants publish on a manifest topic and sets its ARN's envVar. */
+  bindTopic(name: TopicName, topic: ITopic, _access: 'publish' = 'publish'): this {
+    const declaration = topics[name];
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
+    if (topic.masterKey) this.bindKey(topic.masterKey, 'readWrite');
+    this.function.addEnvironment(declaration.envVar, topic.topicArn);
+    return this;
+  }
+
+  /** Applies a declaration's `uses` list: every resource it names, with the access it names. */
+  use(uses: readonly ResourceRef[], resources: PigeonResources): this {
+    for (const ref of uses) {
+      if ('table' in ref) this.bindTable(ref.table, resources.tables[ref.table], ref.access);
+      else if ('bucket' in ref) this.bindBucket(ref.bucket, resources.buckets[ref.bucket], ref.access);
+      else if ('queue' in ref) this.bindQueue(ref.queue, resources.queues[ref.queue], ref.access);
+      else this.bindTopic(ref.topic, resources.topics[ref.topic], ref.access);
+    }
+    return this;
+  }
+
+  /** KMS use of a resource's key, widened (never narrowed) when several resources share it. */
+  private bindKey(key: IKey, access: 'read' | 'readWrite'): void {
+    const current = this.boundKeys.get(key);
+    if (current === 'readWrite' || current === access) return;
+    this.boundKeys.set(key, access);
+    const actions = access === 'read' ? ['kms:Decrypt', 'kms:DescribeKey'] : ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [key.keyArn] }));
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Builds every Pigeon stack of one stage into an app. app.ts (the CDK entry) and the infra tests
+ * both call it, so the tests check exactly what `cdk deploy` deploys.
+ *
+ * Order and dependencies: Console (hosting) → Stateful → Messaging, Auth → Api → ConsoleContent;
+ * Analytics after Stateful; Scheduling stands alone. Resources cross stacks only as typed props.
+ */
+import { Validations, type App, type Environment } from 'aws-cdk-lib';
+import { PigeonNagChecks } from './nag';
+import { stageConfig, type StageConfig } from './stage';
+import { AnalyticsStack } from './stacks/analytics-stack';
+import { ApiStack } from './stacks/api-stack';
+import { AuthStack } from './stacks/auth-stack';
+import { ConsoleContentStack, ConsoleStack } from './stacks/console-stack';
+import { MessagingStack } from './stacks/messaging-stack';
+import { SchedulingStack } from './stacks/scheduling-stack';
+import { StatefulStack } from './stacks/stateful-stack';
+
+export interface PigeonStacks {
+  readonly stage: StageConfig;
+  readonly console: ConsoleStack;
+  readonly stateful: StatefulStack;
+  readonly messaging: MessagingStack;
+  readonly auth: AuthStack;
+  readonly api: ApiStack;
+  readonly analytics: AnalyticsStack;
+  readonly scheduling: SchedulingStack;
+  readonly consoleContent: ConsoleContentStack;
+}
+
+export interface BuildOptions {
+  /** Run cdk-nag's AwsSolutions pack during synth (the CLI app always does). */
+  readonly nag?: boolean;
+  /** Where the console's build lives (tests point it at a fixture). */
+  readonly consoleDistDir?: string;
+  /** Account/region; default CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION (set by the CLI), else agnostic. */
+  readonly env?: Environment;
+}
+
+/** Account and region from the CLI's profile when known; otherwise environment-agnostic (offline synth). */
+function environment(): Environment | undefined {
+  const account = process.env.CDK_DEFAULT_ACCOUNT;
+  const region = process.env.CDK_DEFAULT_REGION;
+  return account || region ? { ...(account ? { account } : {}), ...(region ? { region } : {}) } : undefined;
+}
+
+export function buildPigeon(app: App, options: BuildOptions = {}): PigeonStacks {
+  const stage = stageConfig(app.node);
+  const env = options.env ?? environment();
+  const common = (part: string) => ({
+    stackName: `Pigeon-${stage.name}-${part}`,
+    description: `Pigeon (${stage.name}): ${part}`,
+    ...(env ? { env } : {}),
+    tags: { project: 'pigeon', stage: stage.name },
+    stage,
+  });
+  const id = (part: string) => `Pigeon-${stage.name}-${part}`;
+
+  const consoleStack = new ConsoleStack(app, id('Console'), common('Console'));
+  const stateful = new StatefulStack(app, id('Stateful'), { ...common('Stateful'), consoleOrigin: consoleStack.origin });
+  const messaging = new MessagingStack(app, id('Messaging'), common('Messaging'));
+  const auth = new AuthStack(app, id('Auth'), common('Auth'));
+  const api = new ApiStack(app, id('Api'), {
+    ...common('Api'),
+    resources: { tables: stateful.tables, buckets: stateful.buckets, queues: messaging.queues, topics: messaging.topics },
+    userPool: auth.userPool,
+    consoleClient: auth.consoleClient,
+    issuerUrl: auth.issuerUrl,
+    jwksUrl: auth.jwksUrl,
+    apiKeysKey: stateful.apiKeysKey,
+    consoleOrigin: consoleStack.origin,
+  });
+  const analytics = new AnalyticsStack(app, id('Analytics'), {
+    ...common('Analytics'),
+    lakeBucket: stateful.buckets.lake,
+    reportsBucket: stateful.buckets.reports,
+    dataKey: stateful.dataKey,
+  });
+  const scheduling = new SchedulingStack(app, id('Scheduling'), common('Scheduling'));
+  const consoleContent = new ConsoleContentStack(app, id('ConsoleContent'), {
+    ...common('ConsoleContent'),
+    bucket: consoleStack.bucket,
+    distribution: consoleStack.distribution,
+    apiUrl: api.url,
+    ...(options.consoleDistDir ? { distDir: options.consoleDistDir } : {}),
+  });
+
+  if (options.nag ?? true) Validations.of(app).addPlugins(new PigeonNagChecks());
+  return { stage, console: consoleStack, stateful, messaging, auth, api, analytics, scheduling, consoleContent };
+}

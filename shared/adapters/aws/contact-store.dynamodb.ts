@@ -1,0 +1,358 @@
+/**
+ * ContactStore on the `contacts` table (pk/sk; index `byName` on gsi1pk/gsi1sk), written with
+ * only what both dynalite and DynamoDB Local support: single-item conditional writes, batch
+ * reads, queries and an index. No transactions, so e-mail uniqueness is a protocol:
+ *
+ *   WS#<ws> / CONTACT#<id>   the contact (gsi1: WS#<ws>#SEARCH / <lower name>#<id> when named)
+ *   WS#<ws> / EMAIL#<email>  the e-mail claim {contactId, claimedAt} (gsi1: … / <email>#<id>)
+ *
+ * A claim is put (attribute_not_exists) BEFORE the contact is written and released AFTER the
+ * contact stops using the address, so a crash in between leaves at worst a stale claim, never two
+ * contacts with one e-mail. A claim is stale when its contact is gone or holds another e-mail AND
+ * it is older than the lease (longer than any API call may run: a writer still in flight is never
+ * overtaken); a stale claim is taken over with a write conditional on its old owner and time, so of
+ * two racing takers exactly one wins. Both search kinds share the index, so one query answers
+ * "e-mail or name starts with q" in one order with one cursor.
+ */
+import { createHash } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { clientOptions, tableName } from '../../config';
+import { searchKey, type Contact } from '../../contacts/contact';
+import { DuplicateEmailError, StaleVersionError, type ContactPage, type ContactStore, type ListOptions } from '../../contacts/contact-store';
+import { ValidationError } from '../../errors';
+import { tracer } from '../../observability';
+import { systemClock, type Clock } from '../../ports/clock';
+
+/** Longer than the API function's 29 s timeout, so only a dead writer's claim is ever taken over. */
+export const claimLeaseMs = 60_000;
+const indexName = 'byName';
+const maxQueriesPerPage = 10;
+
+type Item = Record<string, unknown>;
+type Key = Record<string, string>;
+
+const partition = (ws: string) => `WS#${ws}`;
+const searchPartition = (ws: string) => `WS#${ws}#SEARCH`;
+const contactSk = (id: string) => `CONTACT#${id}`;
+const claimSk = (email: string) => `EMAIL#${email}`;
+
+const isConditionFailure = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ConditionalCheckFailedException';
+
+const storageKeys = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'type']);
+
+function contactOf(item: Item | undefined): Contact | undefined {
+  if (!item || item.type !== 'contact') return undefined;
+  return Object.fromEntries(Object.entries(item).filter(([key]) => !storageKeys.has(key))) as unknown as Contact;
+}
+
+function contactItem(ws: string, contact: Contact): Item {
+  const item: Item = { ...contact, pk: partition(ws), sk: contactSk(contact.id), type: 'contact' };
+  if (contact.name) {
+    item.gsi1pk = searchPartition(ws);
+    item.gsi1sk = `${searchKey(contact.name)}#${contact.id}`;
+  }
+  return item;
+}
+
+const cursorSchema = z.discriminatedUnion('m', [
+  z.strictObject({ v: z.literal(1), m: z.literal('all'), sk: z.string().startsWith('CONTACT#').max(300) }),
+  z.strictObject({
+    v: z.literal(1),
+    m: z.literal('search'),
+    q: z.string().max(400),
+    sk: z.string().regex(/^(CONTACT|EMAIL)#/).max(600),
+    g: z.string().max(1200),
+  }),
+]);
+type Cursor = z.infer<typeof cursorSchema>;
+
+/**
+ * `<base64url JSON>.<check>`: the check (a truncated SHA-256) makes an edited or truncated cursor a
+ * clean 400. It is not a secret signature: a cursor only ever positions a query inside the
+ * caller's own workspace (the partition comes from the principal, never from the cursor).
+ */
+const cursorCheck = (payload: string): string => createHash('sha256').update(`pigeon-contacts-cursor:${payload}`).digest().subarray(0, 9).toString('base64url');
+
+function encodeCursor(cursor: Cursor): string {
+  const payload = Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
+  return `${payload}.${cursorCheck(payload)}`;
+}
+
+function decodeCursor(text: string, expected: { m: 'all' } | { m: 'search'; q: string }): Cursor {
+  const invalid = () =>
+    new ValidationError('The cursor is not one this list issued: start again without it', [
+      { field: 'cursor', message: 'Invalid or tampered cursor' },
+    ]);
+  const [payload, check, ...rest] = text.split('.');
+  if (!payload || !check || rest.length > 0 || !/^[A-Za-z0-9_-]+$/.test(payload) || check !== cursorCheck(payload)) throw invalid();
+  let parsed: Cursor;
+  try {
+    parsed = cursorSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+  } catch {
+    throw invalid();
+  }
+  if (parsed.m !== expected.m) throw invalid();
+  // A search cursor only continues the same search: DynamoDB rejects a start key outside the range.
+  if (parsed.m === 'search' && (expected.m !== 'search' || parsed.q !== expected.q || !parsed.g.startsWith(expected.q))) {
+    throw invalid();
+  }
+  return parsed;
+}
+
+export interface DynamoContactStoreOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly clock?: Clock;
+  readonly leaseMs?: number;
+}
+
+export class DynamoContactStore implements ContactStore {
+  private readonly db: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly clock: Clock;
+  private readonly leaseMs: number;
+
+  constructor(options: DynamoContactStoreOptions) {
+    this.db = options.client;
+    this.table = options.tableName;
+    this.clock = options.clock ?? systemClock;
+    this.leaseMs = options.leaseMs ?? claimLeaseMs;
+  }
+
+  async create(ws: string, contact: Contact): Promise<void> {
+    if (contact.email) await this.claim(ws, contact.email, contact.id);
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.table, Item: contactItem(ws, contact), ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
+    } catch (error) {
+      if (contact.email) await this.release(ws, contact.email, contact.id);
+      throw error;
+    }
+  }
+
+  async get(ws: string, id: string): Promise<Contact | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { pk: partition(ws), sk: contactSk(id) }, ConsistentRead: true }),
+    );
+    return contactOf(Item);
+  }
+
+  async update(ws: string, next: Contact, previous: Contact): Promise<void> {
+    const emailChanged = next.email !== previous.email;
+    if (next.email && emailChanged) await this.claim(ws, next.email, next.id);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: contactItem(ws, next),
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': previous.version },
+        }),
+      );
+    } catch (error) {
+      if (next.email && emailChanged) await this.release(ws, next.email, next.id);
+      if (isConditionFailure(error)) throw new StaleVersionError(`Contact ${next.id} is no longer at version ${previous.version}`);
+      throw error;
+    }
+    if (previous.email && emailChanged) await this.release(ws, previous.email, previous.id);
+  }
+
+  async delete(ws: string, contact: Contact): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: partition(ws), sk: contactSk(contact.id) },
+          ConditionExpression: '#version = :version',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':version': contact.version },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) throw new StaleVersionError(`Contact ${contact.id} is no longer at version ${contact.version}`);
+      throw error;
+    }
+    // After the contact: a crash here leaves a stale claim (taken over later), never a free duplicate.
+    if (contact.email) await this.release(ws, contact.email, contact.id);
+  }
+
+  async list(ws: string, options: ListOptions): Promise<ContactPage> {
+    const q = options.q ? searchKey(options.q) : undefined;
+    const cursor = options.cursor ? decodeCursor(options.cursor, q ? { m: 'search', q } : { m: 'all' }) : undefined;
+    const base: QueryCommandInput = q
+      ? {
+          TableName: this.table,
+          IndexName: indexName,
+          KeyConditionExpression: 'gsi1pk = :p AND begins_with(gsi1sk, :q)',
+          ExpressionAttributeValues: { ':p': searchPartition(ws), ':q': q },
+        }
+      : {
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+          ExpressionAttributeValues: { ':p': partition(ws), ':s': 'CONTACT#' },
+          // ULID ids: newest first.
+          ScanIndexForward: false,
+        };
+    const keyOf = (item: Item): Key =>
+      q
+        ? { pk: partition(ws), sk: String(item.sk), gsi1pk: searchPartition(ws), gsi1sk: String(item.gsi1sk) }
+        : { pk: partition(ws), sk: String(item.sk) };
+    let startKey: Key | undefined = cursor
+      ? cursor.m === 'search'
+        ? { pk: partition(ws), sk: cursor.sk, gsi1pk: searchPartition(ws), gsi1sk: cursor.g }
+        : { pk: partition(ws), sk: cursor.sk }
+      : undefined;
+
+    const items: Contact[] = [];
+    let more = false;
+    for (let queries = 0; queries < maxQueriesPerPage; queries++) {
+      // One entry beyond what is missing: seeing it tells whether another page exists.
+      const need = options.limit - items.length;
+      const page = await this.db.send(new QueryCommand({ ...base, Limit: need + 1, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+      const entries = (page.Items ?? []) as Item[];
+      const resolved = q ? await this.resolveSearchEntries(ws, entries, q) : entries.map(contactOf);
+      for (let i = 0; i < entries.length; i++) {
+        if (items.length === options.limit) {
+          more = true;
+          break;
+        }
+        startKey = keyOf(entries[i] as Item);
+        const contact = resolved[i];
+        if (contact) items.push(contact);
+      }
+      if (more || !page.LastEvaluatedKey) break;
+      if (queries === maxQueriesPerPage - 1) more = true; // many stale entries: hand back a partial page
+    }
+    if (!more || !startKey) return { items };
+    const next: Cursor = q
+      ? { v: 1, m: 'search', q, sk: startKey.sk as string, g: startKey.gsi1sk as string }
+      : { v: 1, m: 'all', sk: startKey.sk as string };
+    return { items, nextCursor: encodeCursor(next) };
+  }
+
+  /**
+   * Index entries → contacts. A name entry is the contact itself; an e-mail entry counts only if
+   * its contact still holds that e-mail, and is skipped when the name also matches (that contact
+   * is listed through its name entry, so each contact appears once).
+   */
+  private async resolveSearchEntries(ws: string, entries: Item[], q: string): Promise<(Contact | undefined)[]> {
+    const claimOwners = [...new Set(entries.filter((e) => e.type === 'emailClaim').map((e) => String(e.contactId)))];
+    const owners = await this.batchGetContacts(ws, claimOwners);
+    return entries.map((entry) => {
+      if (entry.type === 'contact') return contactOf(entry);
+      if (entry.type !== 'emailClaim') return undefined;
+      const owner = owners.get(String(entry.contactId));
+      if (!owner || owner.email !== entry.email) return undefined;
+      if (owner.name && searchKey(owner.name).startsWith(q)) return undefined;
+      return owner;
+    });
+  }
+
+  private async batchGetContacts(ws: string, ids: string[]): Promise<Map<string, Contact>> {
+    const found = new Map<string, Contact>();
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Key[] | undefined = ids.slice(i, i + 100).map((id) => ({ pk: partition(ws), sk: contactSk(id) }));
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const result = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of result.Responses?.[this.table] ?? []) {
+          const contact = contactOf(item);
+          if (contact) found.set(contact.id, contact);
+        }
+        keys = result.UnprocessedKeys?.[this.table]?.Keys as Key[] | undefined;
+        if (attempt >= 8 && keys && keys.length > 0) throw new Error('DynamoDB left contact reads unprocessed after retries');
+      }
+    }
+    return found;
+  }
+
+  /** Makes `contactId` the holder of `email` in the workspace, or throws DuplicateEmailError. */
+  private async claim(ws: string, email: string, contactId: string): Promise<void> {
+    const key = { pk: partition(ws), sk: claimSk(email) };
+    const claimItem = (claimedAt: number): Item => ({
+      ...key,
+      type: 'emailClaim',
+      email,
+      contactId,
+      claimedAt,
+      gsi1pk: searchPartition(ws),
+      gsi1sk: `${email}#${contactId}`,
+    });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const now = this.clock.now().getTime();
+      try {
+        await this.db.send(new PutCommand({ TableName: this.table, Item: claimItem(now), ConditionExpression: 'attribute_not_exists(pk)' }));
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const { Item: held } = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+      if (!held) continue; // released in between: try the plain claim again
+      const holder = String(held.contactId);
+      if (holder === contactId) return; // ours already (an earlier attempt of this same write)
+      const owner = await this.get(ws, holder);
+      if (owner?.email === email) throw new DuplicateEmailError(email);
+      const claimedAt = typeof held.claimedAt === 'number' ? held.claimedAt : 0;
+      // Within the lease the holder may still be writing its contact: it wins, we lose.
+      if (now - claimedAt < this.leaseMs) throw new DuplicateEmailError(email, true);
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: claimItem(now),
+            ConditionExpression: 'contactId = :holder AND claimedAt = :claimedAt',
+            ExpressionAttributeValues: { ':holder': holder, ':claimedAt': held.claimedAt ?? 0 },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        // Another writer took it over first; look again (it now holds a fresh claim).
+      }
+    }
+    throw new DuplicateEmailError(email, true);
+  }
+
+  /** Gives `email` up if `contactId` still holds it; someone else's claim is left alone. */
+  private async release(ws: string, email: string, contactId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { pk: partition(ws), sk: claimSk(email) },
+          ConditionExpression: 'contactId = :id',
+          ExpressionAttributeValues: { ':id': contactId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+}
+
+let sharedClient: DynamoDBDocumentClient | undefined;
+
+/** One document client per container, pointed at the emulator when AWS_ENDPOINT_URL_DYNAMODB is set. */
+export function documentClientFromEnv(): DynamoDBDocumentClient {
+  sharedClient ??= DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient(clientOptions('DYNAMODB'))), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return sharedClient;
+}
+
+export function contactStoreFromEnv(clock: Clock = systemClock): ContactStore {
+  return new DynamoContactStore({ client: documentClientFromEnv(), tableName: tableName('contacts'), clock });
+}

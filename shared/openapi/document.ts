@@ -1,0 +1,258 @@
+/**
+ * The API's OpenAPI 3.1 document, built from the route table (shared/api/routes.ts) and the zod
+ * schemas, so it cannot drift from what the code accepts. `npm run openapi` writes it to
+ * openapi.json; a unit test fails when that file is out of date; GET /openapi.json serves it.
+ */
+import { z } from 'zod';
+import { version } from '../../package.json';
+import { routes, type OperationId, type RouteSpec } from '../api/routes';
+import { roles } from '../auth/roles';
+import { contactPageSchema, contactSchema, createContactSchema, listContactsQuerySchema, updateContactSchema } from '../contacts/schemas';
+
+type Json = Record<string, unknown>;
+
+const problemSchema = z
+  .object({
+    type: z.string().meta({ description: 'URI naming the kind of problem, e.g. urn:pigeon:problem:validation' }),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().optional(),
+    requestId: z.string().optional().meta({ description: 'Quote it when reporting a problem' }),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ description: 'RFC 9457 problem details' });
+
+const healthSchema = z.object({ status: z.literal('ok'), version: z.string(), stage: z.string() });
+
+// Identity shapes as the team contract fixes them (the identity use cases validate the input).
+const signInSchema = z.object({ email: z.email(), password: z.string().min(1) });
+const userSummarySchema = z.object({
+  id: z.string(),
+  email: z.email(),
+  name: z.string(),
+  role: z.enum(roles),
+  workspaceId: z.string(),
+  departmentId: z.string().optional(),
+});
+const signInResultSchema = z.object({ idToken: z.string(), expiresIn: z.number().int(), user: userSummarySchema });
+const meSchema = z.object({
+  kind: z.enum(['user', 'apiKey']),
+  id: z.string(),
+  role: z.enum(roles),
+  workspaceId: z.string(),
+  departmentId: z.string().optional(),
+  email: z.string().optional(),
+  name: z.string().optional(),
+});
+
+const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** Components converted with the side of each schema a client sees: inputs as sent, outputs as received. */
+function componentSchemas(): Record<string, Json> {
+  const inputs = z.registry<{ id: string }>();
+  inputs.add(createContactSchema, { id: 'ContactCreate' });
+  inputs.add(updateContactSchema, { id: 'ContactUpdate' });
+  inputs.add(signInSchema, { id: 'SignIn' });
+  const outputs = z.registry<{ id: string }>();
+  outputs.add(contactSchema, { id: 'Contact' });
+  outputs.add(contactPageSchema, { id: 'ContactPage' });
+  outputs.add(problemSchema, { id: 'Problem' });
+  outputs.add(healthSchema, { id: 'Health' });
+  outputs.add(signInResultSchema, { id: 'SignInResult' });
+  outputs.add(meSchema, { id: 'Me' });
+  const uri = (id: string) => `#/components/schemas/${id}`;
+  const all = {
+    ...z.toJSONSchema(inputs, { io: 'input', uri }).schemas,
+    ...z.toJSONSchema(outputs, { io: 'output', uri }).schemas,
+  } as Record<string, Json>;
+  return Object.fromEntries(
+    Object.entries(all)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, schema]) => {
+        const { $schema: _schema, $id: _id, ...rest } = schema;
+        return [name, rest];
+      }),
+  );
+}
+
+const problemResponses = {
+  BadRequest: 'The request is invalid; `errors` names each offending field',
+  Unauthorized: 'No valid credentials (missing or bad token, bad signature, body hash mismatch)',
+  Forbidden: 'The caller\'s role is below the one the route needs',
+  NotFound: 'No such resource (or route)',
+  MethodNotAllowed: 'The path exists but not with this method; see the Allow header',
+  Conflict: 'The change conflicts with existing data (e.g. a duplicate e-mail)',
+  PreconditionFailed: 'If-Match names a version that is no longer current',
+  PayloadTooLarge: 'The body is over 1 MB',
+  TooManyRequests: 'The API key\'s rate limit is exhausted',
+  InternalError: 'Something failed on the server; nothing about it is disclosed',
+} as const;
+type ProblemResponse = keyof typeof problemResponses;
+
+const problemRef = (name: ProblemResponse) => ({ $ref: `#/components/responses/${name}` });
+
+interface OperationDoc {
+  readonly requestSchema?: string;
+  readonly query?: z.ZodObject;
+  readonly ok: { readonly status: number; readonly description: string; readonly schema?: string; readonly headers?: Json };
+  readonly problems?: readonly ProblemResponse[];
+  readonly ifMatch?: boolean;
+}
+
+const etagHeader = { ETag: { description: 'The contact version, for If-Match', schema: { type: 'string' } } };
+
+/** What each operation takes and returns; operations not listed get a generic JSON answer. */
+const operationDocs: Partial<Record<OperationId, OperationDoc>> = {
+  getHealth: { ok: { status: 200, description: 'The API is up', schema: 'Health' } },
+  getOpenApi: { ok: { status: 200, description: 'This document' } },
+  signIn: { requestSchema: 'SignIn', ok: { status: 200, description: 'Signed in', schema: 'SignInResult' }, problems: ['BadRequest'] },
+  getMe: { ok: { status: 200, description: 'The caller', schema: 'Me' } },
+  listContacts: {
+    query: listContactsQuerySchema,
+    ok: { status: 200, description: 'One page of contacts', schema: 'ContactPage' },
+    problems: ['BadRequest'],
+  },
+  createContact: {
+    requestSchema: 'ContactCreate',
+    ok: {
+      status: 201,
+      description: 'Created',
+      schema: 'Contact',
+      headers: { Location: { description: 'URL of the new contact', schema: { type: 'string' } }, ...etagHeader },
+    },
+    problems: ['BadRequest', 'Conflict', 'PayloadTooLarge'],
+  },
+  getContact: { ok: { status: 200, description: 'The contact', schema: 'Contact', headers: etagHeader }, problems: ['NotFound'] },
+  updateContact: {
+    requestSchema: 'ContactUpdate',
+    ifMatch: true,
+    ok: { status: 200, description: 'The updated contact', schema: 'Contact', headers: etagHeader },
+    problems: ['BadRequest', 'NotFound', 'Conflict', 'PreconditionFailed', 'PayloadTooLarge'],
+  },
+  deleteContact: { ifMatch: true, ok: { status: 204, description: 'Deleted' }, problems: ['NotFound', 'PreconditionFailed'] },
+};
+
+function parametersOf(route: RouteSpec, doc: OperationDoc | undefined): Json[] {
+  const parameters: Json[] = [...route.path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
+    name: m[1],
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
+  if (doc?.query) {
+    const schema = z.toJSONSchema(doc.query, { io: 'input' }) as { properties?: Record<string, Json>; required?: string[] };
+    for (const [name, property] of Object.entries(schema.properties ?? {})) {
+      parameters.push({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: property });
+    }
+  }
+  if (doc?.ifMatch) {
+    parameters.push({
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description: 'The version last read (ETag); the write fails with 412 if the contact changed since',
+      schema: { type: 'string' },
+    });
+  }
+  return parameters;
+}
+
+function operationOf(route: RouteSpec): Json {
+  const doc = operationDocs[route.operationId as OperationId];
+  const secured = route.access !== 'public';
+  const responses: Json = {
+    [String(doc?.ok.status ?? 200)]: {
+      description: doc?.ok.description ?? 'OK',
+      ...(doc?.ok.headers ? { headers: doc.ok.headers } : {}),
+      ...(doc?.ok.status === 204 ? {} : { content: { 'application/json': { schema: doc?.ok.schema ? schemaRef(doc.ok.schema) : {} } } }),
+    },
+  };
+  const problems = new Set<ProblemResponse>(doc?.problems ?? (route.method === 'GET' ? [] : ['BadRequest']));
+  if (secured) ['Unauthorized', 'Forbidden'].forEach((p) => problems.add(p as ProblemResponse));
+  if (secured && route.access === 'viewer') problems.add('TooManyRequests');
+  problems.add('InternalError');
+  const statusOf: Record<ProblemResponse, string> = {
+    BadRequest: '400',
+    Unauthorized: '401',
+    Forbidden: '403',
+    NotFound: '404',
+    MethodNotAllowed: '405',
+    Conflict: '409',
+    PreconditionFailed: '412',
+    PayloadTooLarge: '413',
+    TooManyRequests: '429',
+    InternalError: '500',
+  };
+  for (const problem of [...problems].sort((a, b) => statusOf[a].localeCompare(statusOf[b]))) {
+    responses[statusOf[problem]] = problemRef(problem);
+  }
+  const parameters = parametersOf(route, doc);
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    tags: [route.tag],
+    ...(secured ? { description: `Needs the ${route.access} role or higher.` } : {}),
+    'x-pigeon-access': route.access,
+    security: secured ? [{ consoleJwt: [] }, { partnerSignature: [], partnerDate: [], partnerNonce: [], partnerContentSha256: [] }] : [],
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(doc?.requestSchema
+      ? { requestBody: { required: true, content: { 'application/json': { schema: schemaRef(doc.requestSchema) } } } }
+      : {}),
+    responses,
+  };
+}
+
+export function buildOpenApiDocument(): Json {
+  const paths: Record<string, Json> = {};
+  for (const route of routes) {
+    paths[route.path] ??= {};
+    (paths[route.path] as Json)[route.method.toLowerCase()] = operationOf(route);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Pigeon API',
+      version,
+      description:
+        'E-mail, SMS and fax marketing. Console users send `Authorization: Bearer <ID token>`; partners sign each request ' +
+        '(PIGEON-HMAC-SHA256 over method, path, query, date, nonce and the body hash). Errors are RFC 9457 problem details.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: {
+        consoleJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'ID token from POST /auth/sign-in (Cognito in AWS)' },
+        partnerSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description:
+            '`PIGEON-HMAC-SHA256 Credential=<keyId>, Signature=<hex>`: HMAC-SHA256 with the key secret over the lines ' +
+            '`PIGEON-HMAC-SHA256`, X-Pigeon-Date, X-Pigeon-Nonce, METHOD, path, canonical query (keys sorted, RFC 3986 ' +
+            '`k=v` joined by `&`), X-Pigeon-Content-SHA256, joined by "\\n".',
+        },
+        partnerDate: { type: 'apiKey', in: 'header', name: 'X-Pigeon-Date', description: 'ISO 8601 UTC; within 5 minutes of the server clock' },
+        partnerNonce: { type: 'apiKey', in: 'header', name: 'X-Pigeon-Nonce', description: '16-64 characters, never reused' },
+        partnerContentSha256: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Pigeon-Content-SHA256',
+          description: 'Hex SHA-256 of the request body (of "" when none); the API checks the body against it',
+        },
+      },
+      responses: Object.fromEntries(
+        Object.entries(problemResponses).map(([name, description]) => [
+          name,
+          {
+            description,
+            ...(name === 'MethodNotAllowed' ? { headers: { Allow: { schema: { type: 'string' } } } } : {}),
+            content: { 'application/problem+json': { schema: schemaRef('Problem') } },
+          },
+        ]),
+      ),
+      schemas: componentSchemas(),
+    },
+  };
+}

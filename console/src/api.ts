@@ -20,29 +20,9 @@ export interface SignInResult {
   readonly user: SignedInUser;
 }
 
-export type ContactStatus = 'active' | 'unsubscribed' | 'bounced' | 'complained';
-export type Gender = 'female' | 'male' | 'other';
-
-export interface Contact {
-  readonly id: string;
-  readonly email?: string;
-  readonly mobile?: string;
-  readonly fax?: string;
-  readonly name?: string;
-  readonly company?: string;
-  readonly title?: string;
-  readonly gender?: Gender;
-  readonly birthday?: string;
-  readonly city?: string;
-  readonly address?: string;
-  readonly language?: string;
-  readonly tags: readonly string[];
-  readonly status: ContactStatus;
-  readonly departmentId?: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly version: number;
-}
+// The API's own contact type: type-only, erased from the bundle, so the console cannot drift from it.
+import type { Contact } from '../../shared/contacts/contact';
+export type { Contact, ContactStatus, Gender } from '../../shared/contacts/contact';
 
 export interface ContactPage {
   readonly items: readonly Contact[];

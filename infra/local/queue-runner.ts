@@ -16,6 +16,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent, SQSMessageAttributes, SQSRecord } from 'aws-lambda';
 import { lambdaContext, type LambdaHandler } from './lambda';
+import { listenOnLoopback } from './emulators/net';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
@@ -402,12 +403,7 @@ export class QueueRunner {
 
   private async listen(port: number): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(port, '127.0.0.1', () => resolve());
-    });
-    const address = this.server.address();
-    this.baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+    this.baseUrl = await listenOnLoopback(this.server, port);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -18,6 +18,7 @@ import { ClientError } from '../../shared/errors';
 import type { ScheduleDefinition } from '../../shared/ports/scheduler';
 import { validateScheduleDefinition } from '../../shared/schedule/definition';
 import { nextFireTime } from '../../shared/schedule/expression';
+import { listenOnLoopback } from './emulators/net';
 
 export interface StoredSchedule extends ScheduleDefinition {
   readonly createdAt: number;
@@ -152,12 +153,7 @@ export class LocalSchedulerService {
 
   private async listen(port: number): Promise<void> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(port, '127.0.0.1', () => resolve());
-    });
-    const address = this.server.address();
-    this.baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+    this.baseUrl = await listenOnLoopback(this.server, port);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

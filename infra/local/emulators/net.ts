@@ -1,4 +1,5 @@
 /** Small networking helpers for starting local emulators on free ports. */
+import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 
 /** Asks the OS for a free TCP port on the loopback interface. */
@@ -32,4 +33,14 @@ export async function waitFor(
     }
   }
   throw new Error(`${options.what} not ready after ${options.timeoutMs} ms: ${String(lastError)}`);
+}
+
+/** Starts `server` on the loopback interface (port 0: any free one) and returns its base URL. */
+export async function listenOnLoopback(server: Server, port: number): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
 }

@@ -1,5 +1,5 @@
 /**
- * SQL over the event lake. AWS: Athena (athena-express). Locally: DuckDB over the same files and
+ * SQL over the event lake. AWS: Athena (client-athena). Locally: DuckDB over the same files and
  * the same `dt=YYYY-MM-DD` partition layout.
  */
 export type QueryRow = Record<string, string | number | boolean | null>;

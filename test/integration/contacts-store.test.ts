@@ -227,7 +227,9 @@ describe.each([
     expect(searchCursor).toBeDefined();
     const [payload, check] = listCursor.split('.') as [string, string];
     const decoded = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sk: string };
-    const edited = Buffer.from(JSON.stringify({ ...decoded, sk: `${decoded.sk.slice(0, -1)}0` })).toString('base64url');
+    // Change the last character of the position (to one it is not: ULIDs end in any of 32).
+    const lastChar = decoded.sk.endsWith('0') ? '1' : '0';
+    const edited = Buffer.from(JSON.stringify({ ...decoded, sk: `${decoded.sk.slice(0, -1)}${lastChar}` })).toString('base64url');
     const outside = Buffer.from(JSON.stringify({ v: 1, m: 'all', sk: 'EMAIL#c0@example.tw' })).toString('base64url');
     for (const [query, why] of [
       [{ cursor: 'not a cursor!' }, 'garbage'],

@@ -80,7 +80,7 @@ const sk: KeyAttribute = { name: 'sk', type: 'S' };
 
 export const tables = {
   contacts: {
-    description: 'Contacts of every workspace, their e-mail claims and search entries',
+    description: 'Contacts of every workspace, their e-mail claims and search entries, and each workspace\'s custom fields, groups and newsletter categories (sort keys DEF#…)',
     envVar: 'TABLE_CONTACTS',
     partitionKey: pk,
     sortKey: sk,

@@ -1,9 +1,12 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { createApiClient, type SignInResult } from './api';
+import { createApiClient, type ApiClient, type SignInResult } from './api';
 import { Layout } from './components/Layout';
 import { type ConsoleConfig } from './config';
+import { ApiKeysPage } from './pages/ApiKeysPage';
 import { ContactsPage } from './pages/ContactsPage';
 import { SignInPage } from './pages/SignInPage';
+import { UsersPage } from './pages/UsersPage';
+import { useRoute } from './routing';
 import { clearSession, loadSession, saveSession, sessionFrom, type Session } from './session';
 
 export function App({ config }: { config: ConsoleConfig }) {
@@ -44,9 +47,20 @@ export function App({ config }: { config: ConsoleConfig }) {
   if (!session) {
     return <SignInPage api={api} stage={config.stage} expired={expired} onSignedIn={onSignedIn} />;
   }
+  return <SignedIn session={session} stage={config.stage} api={api} onSignOut={() => signOut()} />;
+}
+
+function SignedIn({ session, stage, api, onSignOut }: { session: Session; stage: string; api: ApiClient; onSignOut: () => void }) {
+  const page = useRoute(session.user.role);
   return (
-    <Layout user={session.user} stage={config.stage} onSignOut={() => signOut()}>
-      <ContactsPage api={api} role={session.user.role} />
+    <Layout user={session.user} stage={stage} page={page} onSignOut={onSignOut}>
+      {page === 'users' ? (
+        <UsersPage api={api} user={session.user} />
+      ) : page === 'api-keys' ? (
+        <ApiKeysPage api={api} />
+      ) : (
+        <ContactsPage api={api} role={session.user.role} />
+      )}
     </Layout>
   );
 }

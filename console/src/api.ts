@@ -10,6 +10,8 @@ export interface SignedInUser {
   readonly name?: string;
   readonly role: Role;
   readonly workspaceId: string;
+  /** Absent in sessions saved before the API returned it; the console then shows the id. */
+  readonly workspaceName?: string;
   readonly departmentId?: string;
 }
 
@@ -33,6 +35,56 @@ export interface ContactPage {
 export type ContactInput = Partial<Record<Exclude<keyof Contact, 'id' | 'tags' | 'createdAt' | 'updatedAt' | 'version'>, string | null>> & {
   tags?: string[];
 };
+
+// Identity shapes, type-only like Contact above.
+import type { ApiKey, Department, User } from '../../shared/identity/model';
+export type { ApiKey, Department, User, UserStatus } from '../../shared/identity/model';
+
+export interface Items<T> {
+  readonly items: readonly T[];
+}
+
+/** A create sends the initial password; `expiresAt` is a date (valid through that day, UTC). */
+export interface UserInput {
+  readonly email: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly password: string;
+  readonly status?: User['status'];
+  readonly departmentId?: string;
+  readonly expiresAt?: string;
+}
+
+/** The fields an admin may change; `null` clears department or expiry. */
+export interface UserChanges {
+  name?: string;
+  role?: Role;
+  status?: User['status'];
+  departmentId?: string | null;
+  expiresAt?: string | null;
+}
+
+export interface ApiKeyInput {
+  readonly name: string;
+  readonly role: Role;
+  /** Requests per second; a string the user typed is passed on for the API to judge. */
+  readonly rateLimit: number | string;
+}
+
+/** How to sign requests with a new key, as the API describes it alongside the secret. */
+export interface ApiKeyUsage {
+  readonly algorithm: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly stringToSign: string;
+  readonly rateLimit: { readonly requestsPerSecond: number; readonly burst: number };
+  readonly note: string;
+}
+
+/** The answer to creating a key: the only time the secret is ever sent. */
+export interface CreatedApiKey extends ApiKey {
+  readonly secret: string;
+  readonly usage: ApiKeyUsage;
+}
 
 export interface FieldProblem {
   readonly field: string;
@@ -141,6 +193,15 @@ export function createApiClient(options: ApiClientOptions) {
         ...(version !== undefined ? { headers: { 'if-match': String(version) } } : {}),
       }),
     deleteContact: (id: string) => request<void>('DELETE', `/contacts/${encodeURIComponent(id)}`),
+
+    listDepartments: () => request<Items<Department>>('GET', '/departments'),
+    createDepartment: (name: string) => request<Department>('POST', '/departments', { body: { name } }),
+    listUsers: () => request<Items<User>>('GET', '/users'),
+    createUser: (input: UserInput) => request<User>('POST', '/users', { body: input }),
+    updateUser: (id: string, changes: UserChanges) => request<User>('PATCH', `/users/${encodeURIComponent(id)}`, { body: changes }),
+    listApiKeys: () => request<Items<ApiKey>>('GET', '/api-keys'),
+    createApiKey: (input: ApiKeyInput) => request<CreatedApiKey>('POST', '/api-keys', { body: input }),
+    revokeApiKey: (id: string) => request<void>('DELETE', `/api-keys/${encodeURIComponent(id)}`),
   };
 }
 

@@ -6,6 +6,12 @@
 export const contactStatuses = ['active', 'unsubscribed', 'bounced', 'complained'] as const;
 export type ContactStatus = (typeof contactStatuses)[number];
 
+export const subscriptionStates = ['subscribed', 'unsubscribed'] as const;
+export type SubscriptionState = (typeof subscriptionStates)[number];
+
+/** A custom field's value: text, number, YYYY-MM-DD date, boolean, a choice or several. */
+export type CustomValue = string | number | boolean | readonly string[];
+
 export const genders = ['female', 'male', 'other'] as const;
 export type Gender = (typeof genders)[number];
 
@@ -26,6 +32,17 @@ export interface Contact {
   readonly language?: string;
   readonly tags: readonly string[];
   readonly status: ContactStatus;
+  /** Engagement / loyalty score: a whole number ≥ 0 (tracking raises it; operators may set it). */
+  readonly score: number;
+  /** Ids of the groups the contact is in (only groups that still exist are shown). */
+  readonly groups: readonly string[];
+  /** Newsletter category id → the contact's choice for it. */
+  readonly subscriptions: Readonly<Record<string, SubscriptionState>>;
+  /**
+   * The workspace's own fields. In the API keyed by field name; in storage (ContactStore) keyed
+   * by the field's id, so a deleted and re-created field never inherits old values.
+   */
+  readonly custom: Readonly<Record<string, CustomValue>>;
   readonly departmentId?: string;
   /** ISO 8601 UTC. */
   readonly createdAt: string;
@@ -50,6 +67,21 @@ export const contactFields = [
   'departmentId',
 ] as const;
 export type ContactField = (typeof contactFields)[number];
+
+/** Every top-level name a contact already uses: custom fields may not take one of these. */
+export const reservedFieldNames: readonly string[] = [
+  ...contactFields,
+  'id',
+  'tags',
+  'status',
+  'score',
+  'groups',
+  'subscriptions',
+  'custom',
+  'createdAt',
+  'updatedAt',
+  'version',
+];
 
 export const hasChannel = (contact: Pick<Contact, 'email' | 'mobile' | 'fax'>): boolean =>
   Boolean(contact.email || contact.mobile || contact.fax);

@@ -5,7 +5,7 @@
  */
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
-import { contactStatuses, genders } from './contact';
+import { contactStatuses, genders, subscriptionStates } from './contact';
 
 export const defaultPhoneRegion: CountryCode = 'TW';
 
@@ -54,6 +54,28 @@ const language = z
 
 const birthday = z.iso.date({ message: 'Use a real date as YYYY-MM-DD' });
 
+const score = z
+  .number({ message: 'score must be a whole number of 0 or more' })
+  .int({ message: 'score must be a whole number of 0 or more' })
+  .min(0, { message: 'score must be a whole number of 0 or more' })
+  .max(1_000_000_000)
+  .meta({ description: 'Engagement / loyalty score (tracking raises it)' });
+const groupIds = z
+  .array(z.string().min(1).max(64))
+  .max(200)
+  .transform((list) => [...new Set(list)])
+  .meta({ description: 'Ids of the groups (GET /groups) the contact is in; replaces the membership' });
+const categoryId = z.string().min(1).max(64);
+const subscriptions = z
+  .record(categoryId, z.enum(subscriptionStates))
+  .meta({ description: 'Category id (GET /categories) → subscribed or unsubscribed' });
+const subscriptionChanges = z
+  .record(categoryId, z.enum(subscriptionStates).nullable())
+  .meta({ description: 'Category id → subscribed or unsubscribed; null forgets the choice; categories not named keep theirs' });
+const custom = z
+  .record(z.string(), z.unknown())
+  .meta({ description: 'Custom field name (GET /fields) → value of the field\'s type; checked against its validation' });
+
 const fields = {
   email,
   mobile: phone('mobile'),
@@ -87,6 +109,10 @@ export const createContactSchema = z
     departmentId: fields.departmentId.optional(),
     tags: tags.default([]),
     status: z.enum(contactStatuses).default('active'),
+    score: score.default(0),
+    groups: groupIds.default([]),
+    subscriptions: subscriptions.default({}),
+    custom: custom.optional(),
   })
   .refine((input) => Boolean(input.email || input.mobile || input.fax), channelRequired)
   .meta({ description: 'A new contact: at least one of email, mobile or fax' });
@@ -110,10 +136,20 @@ export const updateContactSchema = z
     departmentId: fields.departmentId.nullable().optional(),
     tags: tags.nullable().optional(),
     status: z.enum(contactStatuses).optional(),
+    score: score.optional(),
+    groups: groupIds.nullable().optional(),
+    subscriptions: subscriptionChanges.optional(),
+    custom: custom.optional().meta({ description: 'Custom fields to change (others keep their values); null clears one' }),
   })
   .meta({ description: 'Fields to change; null clears one. The result must keep an email, mobile or fax.' });
 export type UpdateContactInput = z.input<typeof updateContactSchema>;
 export type UpdateContactData = z.output<typeof updateContactSchema>;
+
+const scoreBound = (name: string) =>
+  z.coerce
+    .number({ message: `${name} must be a whole number of 0 or more` })
+    .int({ message: `${name} must be a whole number of 0 or more` })
+    .min(0, { message: `${name} must be a whole number of 0 or more` });
 
 export const listContactsQuerySchema = z.object({
   limit: z.coerce
@@ -129,7 +165,21 @@ export const listContactsQuerySchema = z.object({
     .max(200)
     .optional()
     .transform((value) => (value ? value : undefined)),
-});
+  group: z.string().min(1).max(64).optional().meta({ description: 'Only contacts in this group' }),
+  category: z.string().min(1).max(64).optional().meta({ description: 'Only contacts subscribed to this category' }),
+  status: z.enum(contactStatuses).optional(),
+  scoreMin: scoreBound('scoreMin').optional(),
+  scoreMax: scoreBound('scoreMax').optional(),
+})
+  .refine((query) => query.scoreMin === undefined || query.scoreMax === undefined || query.scoreMin <= query.scoreMax, {
+    message: 'scoreMin must not be above scoreMax',
+    path: ['scoreMax'],
+  })
+  .meta({
+    description:
+      'Filters combine with AND, and with q. `custom.<field name>=<value>` (any number of them) also filters: equal to the ' +
+      'value (for a multi-choice field: holding that choice).',
+  });
 export type ListContactsQuery = z.output<typeof listContactsQuerySchema>;
 
 /** The Contact as the API returns it (documentation and response checks). */
@@ -149,6 +199,12 @@ export const contactSchema = z
     language: z.string().optional(),
     tags: z.array(z.string()),
     status: z.enum(contactStatuses),
+    score: z.number().int().min(0),
+    groups: z.array(z.string()),
+    subscriptions: z.record(z.string(), z.enum(subscriptionStates)),
+    custom: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.string())])).meta({
+      description: 'Custom field name → value',
+    }),
     departmentId: z.string().optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),

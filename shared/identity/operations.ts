@@ -161,6 +161,9 @@ function usageInstructions(key: ApiKey) {
 export function createIdentityOperations(deps: IdentityDeps): Record<IdentityOperationId, Operation> {
   const { store, clock } = deps;
   const now = () => clock.now();
+  // Every user and key belongs to a stored workspace; should its record be missing, the id is
+  // still a usable label, and sign-in must not fail over a display name.
+  const workspaceNameOf = async (workspaceId: string) => (await store.getWorkspace(workspaceId))?.name ?? workspaceId;
 
   return {
     async signIn(request) {
@@ -180,6 +183,8 @@ export function createIdentityOperations(deps: IdentityDeps): Record<IdentityOpe
       const problem = accountProblem(user, now());
       if (problem) throw new ForbiddenError(problem);
       if (user.failedSignIns > 0) await store.updateUser(user.workspaceId, user.id, { failedSignIns: 0, updatedAt: user.updatedAt });
+      // The console shows the workspace by name; the token carries only its id.
+      const workspaceName = await workspaceNameOf(user.workspaceId);
       return {
         status: 200,
         body: {
@@ -191,6 +196,7 @@ export function createIdentityOperations(deps: IdentityDeps): Record<IdentityOpe
             name: user.name,
             role: user.role,
             workspaceId: user.workspaceId,
+            workspaceName,
             ...(user.departmentId ? { departmentId: user.departmentId } : {}),
           },
         },
@@ -206,6 +212,7 @@ export function createIdentityOperations(deps: IdentityDeps): Record<IdentityOpe
           id: p.id,
           role: p.role,
           workspaceId: p.workspaceId,
+          workspaceName: await workspaceNameOf(p.workspaceId),
           ...(p.departmentId ? { departmentId: p.departmentId } : {}),
           ...(p.email ? { email: p.email } : {}),
           ...(p.name ? { name: p.name } : {}),

@@ -7,6 +7,19 @@ import { z } from 'zod';
 import { version } from '../../package.json';
 import { routes, type OperationId, type RouteSpec } from '../api/routes';
 import { roles } from '../auth/roles';
+import {
+  categorySchema,
+  createCategorySchema,
+  createFieldSchema,
+  createGroupSchema,
+  fieldDefinitionSchema,
+  groupSchema,
+  membershipResultSchema,
+  membersSchema,
+  updateCategorySchema,
+  updateFieldSchema,
+  updateGroupSchema,
+} from '../contacts/definitions';
 import { contactPageSchema, contactSchema, createContactSchema, listContactsQuerySchema, updateContactSchema } from '../contacts/schemas';
 
 type Json = Record<string, unknown>;
@@ -33,6 +46,7 @@ const userSummarySchema = z.object({
   name: z.string(),
   role: z.enum(roles),
   workspaceId: z.string(),
+  workspaceName: z.string().meta({ description: 'The workspace\'s display name' }),
   departmentId: z.string().optional(),
 });
 const signInResultSchema = z.object({ idToken: z.string(), expiresIn: z.number().int(), user: userSummarySchema });
@@ -41,6 +55,7 @@ const meSchema = z.object({
   id: z.string(),
   role: z.enum(roles),
   workspaceId: z.string(),
+  workspaceName: z.string().meta({ description: 'The workspace\'s display name' }),
   departmentId: z.string().optional(),
   email: z.string().optional(),
   name: z.string().optional(),
@@ -53,10 +68,24 @@ function componentSchemas(): Record<string, Json> {
   const inputs = z.registry<{ id: string }>();
   inputs.add(createContactSchema, { id: 'ContactCreate' });
   inputs.add(updateContactSchema, { id: 'ContactUpdate' });
+  inputs.add(createFieldSchema, { id: 'FieldCreate' });
+  inputs.add(updateFieldSchema, { id: 'FieldUpdate' });
+  inputs.add(createGroupSchema, { id: 'GroupCreate' });
+  inputs.add(updateGroupSchema, { id: 'GroupUpdate' });
+  inputs.add(membersSchema, { id: 'GroupMembers' });
+  inputs.add(createCategorySchema, { id: 'CategoryCreate' });
+  inputs.add(updateCategorySchema, { id: 'CategoryUpdate' });
   inputs.add(signInSchema, { id: 'SignIn' });
   const outputs = z.registry<{ id: string }>();
   outputs.add(contactSchema, { id: 'Contact' });
   outputs.add(contactPageSchema, { id: 'ContactPage' });
+  outputs.add(fieldDefinitionSchema, { id: 'Field' });
+  outputs.add(z.object({ items: z.array(fieldDefinitionSchema) }), { id: 'FieldList' });
+  outputs.add(groupSchema, { id: 'Group' });
+  outputs.add(z.object({ items: z.array(groupSchema) }), { id: 'GroupList' });
+  outputs.add(membershipResultSchema, { id: 'MembershipResult' });
+  outputs.add(categorySchema, { id: 'Category' });
+  outputs.add(z.object({ items: z.array(categorySchema) }), { id: 'CategoryList' });
   outputs.add(problemSchema, { id: 'Problem' });
   outputs.add(healthSchema, { id: 'Health' });
   outputs.add(signInResultSchema, { id: 'SignInResult' });
@@ -98,9 +127,34 @@ interface OperationDoc {
   readonly ok: { readonly status: number; readonly description: string; readonly schema?: string; readonly headers?: Json };
   readonly problems?: readonly ProblemResponse[];
   readonly ifMatch?: boolean;
+  /** More than the summary says, appended to the operation's description. */
+  readonly description?: string;
 }
 
 const etagHeader = { ETag: { description: 'The contact version, for If-Match', schema: { type: 'string' } } };
+
+/** The five operations of a workspace definition (custom field, group, category). */
+function definitionDocs(
+  schema: string,
+  what: string,
+  ids: { list: OperationId; create: OperationId; get: OperationId; update: OperationId; remove: OperationId },
+): Partial<Record<OperationId, OperationDoc>> {
+  return {
+    [ids.list]: { ok: { status: 200, description: `Every ${what} of the workspace`, schema: `${schema}List` } },
+    [ids.create]: {
+      requestSchema: `${schema}Create`,
+      ok: { status: 201, description: 'Created', schema, headers: { Location: { description: `URL of the new ${what}`, schema: { type: 'string' } } } },
+      problems: ['BadRequest', 'Conflict'],
+    },
+    [ids.get]: { ok: { status: 200, description: `The ${what}`, schema }, problems: ['NotFound'] },
+    [ids.update]: {
+      requestSchema: `${schema}Update`,
+      ok: { status: 200, description: `The updated ${what}`, schema },
+      problems: ['BadRequest', 'NotFound', 'Conflict', 'PreconditionFailed'],
+    },
+    [ids.remove]: { ok: { status: 204, description: 'Deleted' }, problems: ['NotFound'] },
+  };
+}
 
 /** What each operation takes and returns; operations not listed get a generic JSON answer. */
 const operationDocs: Partial<Record<OperationId, OperationDoc>> = {
@@ -110,6 +164,11 @@ const operationDocs: Partial<Record<OperationId, OperationDoc>> = {
   getMe: { ok: { status: 200, description: 'The caller', schema: 'Me' } },
   listContacts: {
     query: listContactsQuerySchema,
+    description:
+      'Filters combine with AND, with `q` and with the cursor. Besides the parameters below, any number of ' +
+      '`custom.<field name>=<value>` parameters filter by custom field: equal to the value (text, number, date, ' +
+      '`true`/`false`, a choice), or for a multi-choice field holding that choice. A sparse filter may answer a page ' +
+      'with fewer items than `limit` (even none) and a `nextCursor`: keep following it.',
     ok: { status: 200, description: 'One page of contacts', schema: 'ContactPage' },
     problems: ['BadRequest'],
   },
@@ -131,6 +190,25 @@ const operationDocs: Partial<Record<OperationId, OperationDoc>> = {
     problems: ['BadRequest', 'NotFound', 'Conflict', 'PreconditionFailed', 'PayloadTooLarge'],
   },
   deleteContact: { ifMatch: true, ok: { status: 204, description: 'Deleted' }, problems: ['NotFound', 'PreconditionFailed'] },
+  ...definitionDocs('Field', 'field', { list: 'listFields', create: 'createField', get: 'getField', update: 'updateField', remove: 'deleteField' }),
+  ...definitionDocs('Group', 'group', { list: 'listGroups', create: 'createGroup', get: 'getGroup', update: 'updateGroup', remove: 'deleteGroup' }),
+  ...definitionDocs('Category', 'category', {
+    list: 'listCategories',
+    create: 'createCategory',
+    get: 'getCategory',
+    update: 'updateCategory',
+    remove: 'deleteCategory',
+  }),
+  addGroupMembers: {
+    requestSchema: 'GroupMembers',
+    ok: { status: 200, description: 'What changed; ids with no contact are listed, not an error', schema: 'MembershipResult' },
+    problems: ['BadRequest', 'NotFound', 'PayloadTooLarge'],
+  },
+  removeGroupMembers: {
+    requestSchema: 'GroupMembers',
+    ok: { status: 200, description: 'What changed; ids with no contact are listed, not an error', schema: 'MembershipResult' },
+    problems: ['BadRequest', 'NotFound', 'PayloadTooLarge'],
+  },
 };
 
 function parametersOf(route: RouteSpec, doc: OperationDoc | undefined): Json[] {
@@ -192,7 +270,9 @@ function operationOf(route: RouteSpec): Json {
     operationId: route.operationId,
     summary: route.summary,
     tags: [route.tag],
-    ...(secured ? { description: `Needs the ${route.access} role or higher.` } : {}),
+    ...(secured || doc?.description
+      ? { description: [secured ? `Needs the ${route.access} role or higher.` : '', doc?.description ?? ''].filter(Boolean).join(' ') }
+      : {}),
     'x-pigeon-access': route.access,
     security: secured ? [{ consoleJwt: [] }, { partnerSignature: [], partnerDate: [], partnerNonce: [], partnerContentSha256: [] }] : [],
     ...(parameters.length > 0 ? { parameters } : {}),

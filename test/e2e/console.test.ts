@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSandbox } from '../../infra/local/sandbox';
+import { signRequest } from '../../shared/auth/request-signing';
 
 const adminEmail = 'admin@pigeon.local';
 const adminPassword = 'pigeon-demo';
@@ -174,6 +175,171 @@ describe('console', () => {
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
       await page.reload();
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
+
+      expect(pageErrors).toEqual([]);
+    });
+    await context.close();
+  });
+});
+
+/** A partner's signed GET through the real gateway and authorizer, as the key's holder would send it. */
+async function signedGet(keyId: string, secret: string, path: string, query: Record<string, string> = {}): Promise<number> {
+  const search = new URLSearchParams(query).toString();
+  const response = await fetch(`${sandbox.apiUrl}${path}${search ? `?${search}` : ''}`, {
+    headers: signRequest({ keyId, secret, method: 'GET', path, query }),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('identity administration', () => {
+  test('an admin adds an operator, who signs in without the admin pages but can still add contacts; a lockout is undone', async () => {
+    const { context, page, pageErrors } = await openConsole();
+    const stamp = Date.now().toString(36);
+    const email = `operator.${stamp}@example.com`;
+    const name = `林操作${stamp}`;
+    const password = 'operator-pass-1';
+
+    await scenario('users', page, async () => {
+      await signIn(page, adminEmail, adminPassword);
+      await page.getByTestId('page-title').waitFor();
+      // The top bar names the workspace rather than showing its id.
+      expect(await page.getByTestId('workspace').textContent()).toBe('Pigeon Demo 信鴿示範');
+
+      await page.getByTestId('nav-users').click();
+      await page.getByTestId('users-table').waitFor();
+      expect(await page.getByTestId('page-title').textContent()).toBe('使用者管理');
+      // The page is in the address, so a reload stays on it.
+      expect(new URL(page.url()).hash).toBe('#/users');
+      await page.reload();
+      await page.getByTestId('users-table').waitFor();
+      expect(await page.getByTestId('page-title').textContent()).toBe('使用者管理');
+
+      // Create: the API's field errors land next to their inputs.
+      await page.getByRole('button', { name: '新增帳號' }).click();
+      const dialog = page.getByTestId('user-dialog');
+      await dialog.getByLabel('電子郵件（登入帳號）').fill(adminEmail);
+      await dialog.getByLabel('姓名').fill(name);
+      await dialog.getByLabel('身份').selectOption('operator');
+      await dialog.getByLabel('初始密碼').fill('short');
+      await dialog.getByLabel('部門').selectOption({ label: 'Marketing' });
+      await dialog.getByRole('button', { name: '儲存' }).click();
+      await page.getByTestId('user-password-error').waitFor();
+      expect(await page.getByTestId('user-password-error').textContent()).toContain('At least 8 characters');
+      await dialog.getByLabel('初始密碼').fill(password);
+      await dialog.getByRole('button', { name: '儲存' }).click();
+      await page.getByTestId('user-email-error').waitFor();
+      expect(await page.getByTestId('user-email-error').textContent()).toContain('已被其他帳號使用');
+      await dialog.getByLabel('電子郵件（登入帳號）').fill(email);
+      await dialog.getByRole('button', { name: '儲存' }).click();
+      await page.getByTestId('notice').waitFor();
+      expect(await page.getByTestId('notice').textContent()).toContain(name);
+      const row = page.locator(`[data-user-email="${email}"]`);
+      expect(await row.textContent()).toContain('操作員');
+      expect(await row.textContent()).toContain('Marketing');
+
+      // An admin may not change their own role: the API refuses and the dialog says so.
+      await page.locator(`[data-user-email="${adminEmail}"]`).getByTestId('user-edit').click();
+      await dialog.getByLabel('身份').selectOption('viewer');
+      await dialog.getByRole('button', { name: '儲存' }).click();
+      await page.getByTestId('user-form-error').waitFor();
+      expect(await page.getByTestId('user-form-error').textContent()).toContain('You cannot change your own role or status');
+      await dialog.getByRole('button', { name: '取消' }).click();
+      await expect.poll(() => dialog.count()).toBe(0);
+      expect(await page.locator(`[data-user-email="${adminEmail}"]`).textContent()).toContain('管理員');
+
+      // The operator signs in: no user or API key pages, not even by address; contacts work.
+      await page.getByTestId('sign-out').click();
+      await signIn(page, email, password);
+      await page.getByTestId('page-title').waitFor();
+      expect(await page.getByTestId('role').textContent()).toBe('操作員');
+      expect(await page.getByTestId('page-title').textContent()).toBe('客戶資料管理');
+      expect(await page.getByTestId('nav-contacts').count()).toBe(1);
+      expect(await page.getByTestId('nav-users').count()).toBe(0);
+      expect(await page.getByTestId('nav-api-keys').count()).toBe(0);
+      await page.goto(`${sandbox.consoleUrl}/#/api-keys`);
+      await page.getByTestId('page-title').waitFor();
+      expect(await page.getByTestId('page-title').textContent()).toBe('客戶資料管理');
+      await page.getByRole('button', { name: '新增客戶' }).click();
+      const contactDialog = page.getByTestId('contact-dialog');
+      await contactDialog.getByLabel('電子郵件').fill(`by-operator.${stamp}@example.com`);
+      await contactDialog.getByLabel('姓名').fill(`操作員的客戶${stamp}`);
+      await contactDialog.getByRole('button', { name: '儲存' }).click();
+      await page.getByTestId('notice').waitFor();
+      expect(await page.getByTestId('notice').textContent()).toContain(`操作員的客戶${stamp}`);
+      await page.getByTestId('sign-out').click();
+
+      // Five wrong passwords lock the account; the admin sees it and unlocks it.
+      const attempt = async (pw: string) =>
+        (await fetch(`${sandbox.apiUrl}/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: pw }) })).status;
+      for (let i = 0; i < 5; i++) expect(await attempt('wrong-password')).toBe(401);
+      expect(await attempt(password)).toBe(403);
+      await signIn(page, adminEmail, adminPassword);
+      await page.getByTestId('page-title').waitFor();
+      await page.getByTestId('nav-users').click();
+      await page.getByTestId('users-table').waitFor();
+      expect(await row.getByTestId('user-status-badge').textContent()).toBe('鎖定');
+      await row.getByRole('button', { name: `解除鎖定 ${name}` }).click();
+      await expect.poll(() => row.getByTestId('user-status-badge').textContent()).toBe('正常');
+      expect(await attempt(password)).toBe(200);
+
+      expect(pageErrors).toEqual([]);
+    });
+    await context.close();
+  });
+
+  test('an admin creates an API key, sees its secret once, and revokes it; the API honours both', async () => {
+    const { context, page, pageErrors } = await openConsole();
+    const keyName = `ERP e2e ${Date.now().toString(36)}`;
+
+    await scenario('api-keys', page, async () => {
+      await signIn(page, adminEmail, adminPassword);
+      await page.getByTestId('page-title').waitFor();
+      await page.getByTestId('nav-api-keys').click();
+      await page.getByTestId('page-title').waitFor();
+      expect(await page.getByTestId('page-title').textContent()).toBe('API 金鑰');
+
+      await page.getByRole('button', { name: '建立 API 金鑰' }).click();
+      const form = page.getByTestId('api-key-dialog');
+      await form.getByLabel('名稱').fill(keyName);
+      await form.getByLabel('身份').selectOption('operator');
+      await form.getByLabel('速率限制（每秒請求數）').fill('5');
+      await form.getByRole('button', { name: '建立' }).click();
+
+      const secretDialog = page.getByTestId('api-key-secret-dialog');
+      await secretDialog.waitFor();
+      expect(await page.getByTestId('api-key-secret-warning').textContent()).toContain('唯一一次顯示');
+      const keyId = await page.getByTestId('api-key-id').inputValue();
+      const secret = await page.getByTestId('api-key-secret').inputValue();
+      expect(keyId).toMatch(/^key_/);
+      expect(secret).toMatch(/^pgs_/);
+      // The how-to is the API's own, for this key.
+      expect(await page.getByTestId('api-key-usage-headers').textContent()).toContain(`Credential=${keyId}`);
+
+      // The secret shown is the one that works.
+      expect(await signedGet(keyId, secret, '/contacts', { limit: '1' })).toBe(200);
+
+      await secretDialog.getByRole('button', { name: '我已保存金鑰密碼' }).click();
+      await expect.poll(() => secretDialog.count()).toBe(0);
+      const row = page.locator(`[data-key-id="${keyId}"]`);
+      expect(await row.textContent()).toContain(keyName);
+      expect(await row.textContent()).toContain(`…${secret.slice(-4)}`);
+      // Gone once closed, and not to be had again by reloading.
+      expect(await page.content()).not.toContain(secret);
+      await page.reload();
+      await row.waitFor();
+      expect(await page.content()).not.toContain(secret);
+      expect(await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }))).not.toContain(secret);
+
+      // Revoke, after confirming: the list says so and the API refuses the key from then on.
+      await row.getByRole('button', { name: `撤銷 ${keyName}` }).click();
+      const confirm = page.getByTestId('revoke-dialog');
+      await confirm.waitFor();
+      expect(await confirm.textContent()).toContain(keyName);
+      await confirm.getByRole('button', { name: '撤銷' }).click();
+      await expect.poll(() => row.getByTestId('api-key-state').textContent()).toContain('撤銷');
+      expect(await row.getByRole('button', { name: `撤銷 ${keyName}` }).count()).toBe(0);
+      expect(await signedGet(keyId, secret, '/contacts', { limit: '1' })).toBe(401);
 
       expect(pageErrors).toEqual([]);
     });

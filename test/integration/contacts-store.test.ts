@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTables, localDynamoClient, startDynalite, startDynamoDbLocal, type RunningDynamo } from '../../infra/local/emulators/dynamodb';
 import { claimLeaseMs, DynamoContactStore } from '../../shared/adapters/aws/contact-store.dynamodb';
+import { DynamoDefinitionStore } from '../../shared/adapters/aws/definition-store.dynamodb';
 import type { Principal } from '../../shared/api/operation';
 import type { Contact } from '../../shared/contacts/contact';
 import { DuplicateEmailError } from '../../shared/contacts/contact-store';
@@ -36,7 +37,7 @@ describe.each([
     const env = await createTables(dynamo.endpoint, `t${randomUUID().slice(0, 8)}`);
     table = env.TABLE_CONTACTS as string;
     db = DynamoDBDocumentClient.from(localDynamoClient(dynamo.endpoint), { marshallOptions: { removeUndefinedValues: true } });
-    deps = { store: new DynamoContactStore({ client: db, tableName: table, clock }), clock };
+    deps = { store: new DynamoContactStore({ client: db, tableName: table, clock }), clock, definitions: new DynamoDefinitionStore({ client: db, tableName: table }) };
   });
 
   afterAll(async () => {
@@ -68,6 +69,21 @@ describe.each([
     await expect(getContact(deps, me, created.id)).rejects.toBeInstanceOf(NotFoundError);
     await expect(deleteContact(deps, me, created.id)).rejects.toBeInstanceOf(NotFoundError);
     expect(await claimOf(me.workspaceId, 'chen@example.tw')).toBeUndefined();
+  });
+
+  it('reads a contact stored before scores, groups, subscriptions and custom fields with their defaults, and updates it', async () => {
+    const me = principal();
+    const at = clock.now().toISOString();
+    await db.send(
+      new PutCommand({
+        TableName: table,
+        Item: { pk: `WS#${me.workspaceId}`, sk: 'CONTACT#01LEGACY', type: 'contact', id: '01LEGACY', mobile: '+886912000111', tags: [], status: 'active', createdAt: at, updatedAt: at, version: 1 },
+      }),
+    );
+    expect(await getContact(deps, me, '01LEGACY')).toMatchObject({ score: 0, groups: [], subscriptions: {}, custom: {} });
+    expect((await listContacts(deps, me, { scoreMax: '0' })).items.map((c) => c.id)).toEqual(['01LEGACY']);
+    expect((await listContacts(deps, me, { scoreMin: '1' })).items).toEqual([]);
+    await expect(updateContact(deps, me, '01LEGACY', { score: 7 })).resolves.toMatchObject({ score: 7, version: 2 });
   });
 
   it('refuses a second contact with the same e-mail in a workspace, not in another', async () => {

@@ -45,6 +45,8 @@ describe('identity operations (local runtime)', () => {
     fixture = await startIdentityFixture();
     deps = identityDepsFromEnv();
     ops = createIdentityOperations(deps);
+    // Sign-in and /me name the caller's workspace.
+    await deps.store.createWorkspace({ id: 'ws_a', name: 'Workspace A 甲', createdAt: new Date().toISOString() });
   });
 
   afterAll(async () => {
@@ -75,7 +77,7 @@ describe('identity operations (local runtime)', () => {
 
     const result = await signIn('mei.chen@example.com');
     const body = result.body as { idToken: string; expiresIn: number; user: Record<string, unknown> };
-    expect(body.user).toEqual({ id: user.id, email: 'mei.chen@example.com', name: '陳美玲', role: 'operator', workspaceId: 'ws_a', departmentId: departments.items[0]!.id });
+    expect(body.user).toEqual({ id: user.id, email: 'mei.chen@example.com', name: '陳美玲', role: 'operator', workspaceId: 'ws_a', workspaceName: 'Workspace A 甲', departmentId: departments.items[0]!.id });
     expect(body.expiresIn).toBe(3600);
     // The token is what the authorizer will accept: same issuer, audience and Cognito claim names.
     const claims = await jwtVerifierFromEnv()(body.idToken);
@@ -184,7 +186,7 @@ describe('identity operations (local runtime)', () => {
 
   it('returns the caller as /me', async () => {
     const me = await ops.getMe(request({ kind: 'apiKey', id: 'key_1', workspaceId: 'ws_a', role: 'operator', name: 'ERP' }));
-    expect(me.body).toEqual({ kind: 'apiKey', id: 'key_1', role: 'operator', workspaceId: 'ws_a', name: 'ERP' });
+    expect(me.body).toEqual({ kind: 'apiKey', id: 'key_1', role: 'operator', workspaceId: 'ws_a', workspaceName: 'Workspace A 甲', name: 'ERP' });
   });
 
   it('seeds the demo workspace once: an admin who can sign in, Marketing, five contacts', async () => {
@@ -194,7 +196,7 @@ describe('identity operations (local runtime)', () => {
     expect(second).toEqual({ ...first, created: false });
 
     const signedIn = (await signIn(DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD)).body as { user: { role: string; workspaceId: string; departmentId?: string } };
-    expect(signedIn.user).toMatchObject({ role: 'admin', workspaceId: first.workspaceId });
+    expect(signedIn.user).toMatchObject({ role: 'admin', workspaceId: first.workspaceId, workspaceName: 'Pigeon Demo 信鴿示範' });
     const departments = (await ops.listDepartments(request({ ...adminA, workspaceId: first.workspaceId }))).body as { items: { id: string; name: string }[] };
     expect(departments.items.map((d) => d.name)).toEqual(['Marketing']);
     expect(signedIn.user.departmentId).toBe(departments.items[0]!.id);

@@ -192,3 +192,142 @@ describe('API handler against dynalite', () => {
     expect((await call(loadSampleEvent('get-contact.json'))).statusCode).toBe(404);
   });
 });
+
+describe('custom fields, groups and categories through the API handler', () => {
+  const ws = `ws-catalog-${Date.now()}`;
+  const admin = userPrincipal('admin', ws);
+  const manager = userPrincipal('manager', ws);
+  const op = userPrincipal('operator', ws);
+  const look = userPrincipal('viewer', ws);
+
+  it('defines a field, validates contacts against it, filters by it, and refuses a type change once used', async () => {
+    const defined = await call({
+      method: 'POST',
+      resource: '/fields',
+      principal: admin,
+      body: { name: 'member_level', label: { 'zh-TW': '會員等級', en: 'Member level' }, type: 'single_choice', required: true, validation: { options: ['gold', 'silver'] } },
+    });
+    expect(defined.statusCode).toBe(201);
+    expect(defined.json).toMatchObject({ name: 'member_level', type: 'single_choice', required: true, inUse: false });
+    expect(defined.json?.id).toBeUndefined();
+    expect((await call({ method: 'POST', resource: '/fields', principal: manager, body: {} })).statusCode).toBe(403);
+    const listed = await call({ method: 'GET', resource: '/fields', principal: look });
+    expect(listed.json?.items.map((f: { name: string }) => f.name)).toEqual(['member_level']);
+
+    const missing = await call({ method: 'POST', resource: '/contacts', principal: op, body: { email: 'f1@example.tw' } });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json?.errors).toEqual([{ field: 'custom.member_level', message: 'Required' }]);
+    const wrong = await call({ method: 'POST', resource: '/contacts', principal: op, body: { email: 'f1@example.tw', custom: { member_level: 'bronze' } } });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json?.errors[0]).toMatchObject({ field: 'custom.member_level', message: expect.stringContaining('gold') });
+
+    const gold = await call({ method: 'POST', resource: '/contacts', principal: op, body: { email: 'f1@example.tw', custom: { member_level: 'gold' } } });
+    expect(gold.statusCode).toBe(201);
+    expect(gold.json?.custom).toEqual({ member_level: 'gold' });
+    const silver = await call({ method: 'POST', resource: '/contacts', principal: op, body: { email: 'f2@example.tw', custom: { member_level: 'silver' } } });
+    expect(silver.statusCode).toBe(201);
+
+    const filtered = await call({ method: 'GET', resource: '/contacts', principal: look, query: { 'custom.member_level': 'gold' } });
+    expect(filtered.statusCode).toBe(200);
+    expect(filtered.json?.items.map((c: { id: string }) => c.id)).toEqual([gold.json?.id]);
+
+    const typeChange = await call({ method: 'PATCH', resource: '/fields/{name}', pathParameters: { name: 'member_level' }, principal: admin, body: { type: 'text' } });
+    expect(typeChange.statusCode).toBe(409);
+    expect(typeChange.headers?.['Content-Type']).toBe('application/problem+json');
+    expect(typeChange.json).toMatchObject({ status: 409, errors: [{ field: 'type', message: 'The field is in use' }] });
+    expect(typeChange.json?.detail).toContain('Create a new field');
+    const dropChoice = await call({ method: 'PATCH', resource: '/fields/{name}', pathParameters: { name: 'member_level' }, principal: admin, body: { validation: { options: ['gold'] } } });
+    expect(dropChoice.statusCode).toBe(409);
+    expect(dropChoice.json?.errors[0].field).toBe('validation.options');
+    const relabel = await call({ method: 'PATCH', resource: '/fields/{name}', pathParameters: { name: 'member_level' }, principal: admin, body: { label: { en: 'Level' }, required: false } });
+    expect(relabel.statusCode).toBe(200);
+    expect(relabel.json).toMatchObject({ label: { en: 'Level' }, required: false, inUse: true });
+  });
+
+  it('adds and removes group members in bulk, reporting unknown ids, and filters combined with pagination', async () => {
+    const group = await call({ method: 'POST', resource: '/groups', principal: manager, body: { name: '高雄門市', sharedWith: [{ kind: 'department', id: 'dep_south', access: 'readWrite' }] } });
+    expect(group.statusCode).toBe(201);
+    expect(group.headers?.Location).toMatch(new RegExp(`/groups/${group.json?.id}$`));
+    expect((await call({ method: 'POST', resource: '/groups', principal: op, body: { name: 'x' } })).statusCode).toBe(403);
+    const category = await call({ method: 'POST', resource: '/categories', principal: admin, body: { name: '每週優惠' } });
+    expect(category.statusCode).toBe(201);
+
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const created = await call({
+        method: 'POST',
+        resource: '/contacts',
+        principal: op,
+        body: { mobile: `0912-000-00${i}`, score: i * 10, custom: { member_level: 'gold' }, subscriptions: { [category.json?.id]: i < 4 ? 'subscribed' : 'unsubscribed' } },
+      });
+      expect(created.statusCode).toBe(201);
+      ids.push(created.json?.id as string);
+    }
+    const added = await call({ method: 'POST', resource: '/groups/{id}/members', pathParameters: { id: group.json?.id }, principal: op, body: { contactIds: [...ids, 'NO-SUCH-CONTACT'] } });
+    expect(added.statusCode).toBe(200);
+    expect(added.json).toEqual({ changed: 6, unchanged: 0, notFound: ['NO-SUCH-CONTACT'] });
+    const removed = await call({ method: 'POST', resource: '/groups/{id}/members/remove', pathParameters: { id: group.json?.id }, principal: op, body: { contactIds: [ids[0]] } });
+    expect(removed.json).toEqual({ changed: 1, unchanged: 0, notFound: [] });
+    expect((await call({ method: 'POST', resource: '/groups/{id}/members', pathParameters: { id: group.json?.id }, principal: look, body: { contactIds: [ids[0]] } })).statusCode).toBe(403);
+
+    // In the group, subscribed, score ≥ 10: ids 1..3, one per page.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await call({
+        method: 'GET',
+        resource: '/contacts',
+        principal: look,
+        query: { group: group.json?.id, category: category.json?.id, scoreMin: '10', status: 'active', limit: '1', ...(cursor ? { cursor } : {}) },
+      });
+      expect(page.statusCode).toBe(200);
+      seen.push(...(page.json?.items as { id: string }[]).map((c) => c.id));
+      cursor = page.json?.nextCursor;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen.sort()).toEqual([ids[1], ids[2], ids[3]].sort());
+
+    const badFilter = await call({ method: 'GET', resource: '/contacts', principal: look, query: { group: 'nope', scoreMin: '5', scoreMax: '1' } });
+    expect(badFilter.statusCode).toBe(400);
+    expect(badFilter.json?.errors.map((e: { field: string }) => e.field)).toEqual(['scoreMax']);
+    const unknownGroup = await call({ method: 'GET', resource: '/contacts', principal: look, query: { group: 'nope' } });
+    expect(unknownGroup.json?.errors).toEqual([{ field: 'group', message: expect.stringContaining('nope') }]);
+
+    // A PATCH that unsubscribes and sets the score, as an operator would.
+    const patched = await call({
+      method: 'PATCH',
+      resource: '/contacts/{id}',
+      pathParameters: { id: ids[1] as string },
+      principal: op,
+      body: { score: 99, subscriptions: { [category.json?.id]: 'unsubscribed' } },
+    });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json).toMatchObject({ score: 99, groups: [group.json?.id], subscriptions: { [category.json?.id]: 'unsubscribed' } });
+    const negative = await call({ method: 'PATCH', resource: '/contacts/{id}', pathParameters: { id: ids[1] as string }, principal: op, body: { score: -1 } });
+    expect(negative.json?.errors[0].field).toBe('score');
+
+    const deleted = await call({ method: 'DELETE', resource: '/groups/{id}', pathParameters: { id: group.json?.id }, principal: manager });
+    expect(deleted.statusCode).toBe(204);
+    const after = await call({ method: 'GET', resource: '/contacts/{id}', pathParameters: { id: ids[2] as string }, principal: look });
+    expect(after.json?.groups).toEqual([]);
+    expect((await call({ method: 'GET', resource: '/groups', principal: look })).json?.items).toEqual([]);
+  });
+});
+
+describe('committed sample events of the catalog routes', () => {
+  it('defines a field, creates a group and adds members from the samples', async () => {
+    const field = await call(loadSampleEvent('create-field.json'));
+    expect(field.statusCode).toBe(201);
+    expect(field.json).toMatchObject({ name: 'member_level', type: 'single_choice' });
+    const group = await call(loadSampleEvent('create-group.json'));
+    expect(group.statusCode).toBe(201);
+    const sample = loadSampleEvent('add-group-members.json');
+    const unknownGroup = await call(sample);
+    expect(unknownGroup.statusCode).toBe(404);
+    const id = group.json?.id as string;
+    const members = await call({ ...sample, path: `/groups/${id}/members`, pathParameters: { id } });
+    expect(members.statusCode).toBe(200);
+    expect(members.json).toEqual({ changed: 0, unchanged: 0, notFound: ['01JDEMO0000000000000000000'] });
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { roles } from '../../shared/auth/roles';
+import { userStatuses } from '../../shared/identity/model';
 import { en } from '../../console/src/i18n/en';
 import { catalogues, format, initialLanguage, languages, translate } from '../../console/src/i18n/language';
 import { zhTW } from '../../console/src/i18n/zh-TW';
@@ -32,6 +33,12 @@ describe('console message catalogues', () => {
     }
     expect(translate('zh-TW', 'role.admin')).toBe('管理員');
     expect(translate('en', 'role.viewer')).toBe('Viewer');
+  });
+
+  test('every account status and role the user pages show has wording, in OMICard wording in Chinese', () => {
+    for (const status of userStatuses) expect(Object.hasOwn(en, `userStatus.${status}`), status).toBe(true);
+    for (const role of roles) expect(Object.hasOwn(en, `users.roleHint.${role}`), role).toBe(true);
+    expect(userStatuses.map((status) => translate('zh-TW', `userStatus.${status}`))).toEqual(['正常', '停權', '鎖定', '未啓用']);
   });
 });
 

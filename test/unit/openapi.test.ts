@@ -76,7 +76,7 @@ describe('OpenAPI document', () => {
     expect(patch.parameters.map((p: Json) => p.name)).toEqual(['id', 'If-Match']);
     expect(patch.responses['412']).toBeDefined();
     const list = document.paths['/contacts'].get;
-    expect(list.parameters.map((p: Json) => p.name)).toEqual(['limit', 'cursor', 'q']);
+    expect(list.parameters.map((p: Json) => p.name)).toEqual(['limit', 'cursor', 'q', 'group', 'category', 'status', 'scoreMin', 'scoreMax']);
     expect(document.components.responses.BadRequest.content['application/problem+json']).toBeDefined();
   });
 

@@ -2,7 +2,35 @@ import { type ReactNode } from 'react';
 import { type SignedInUser } from '../api';
 import { useI18n } from '../i18n/I18nProvider';
 import { type MessageKey } from '../i18n/en';
+import { canOpen, hrefOf, type PageId } from '../routing';
 import { LanguageSwitch } from './LanguageSwitch';
+
+/** The sections there are, in menu order; each shows only to roles that may open it. */
+const sections: readonly { page: PageId; label: MessageKey; icon: ReactNode }[] = [
+  { page: 'contacts', label: 'nav.contacts', icon: '☰' },
+  { page: 'users', label: 'nav.users', icon: <UsersIcon /> },
+  { page: 'api-keys', label: 'nav.apiKeys', icon: <KeyIcon /> },
+];
+
+// Inline SVG: emoji and symbol glyphs are missing from many system fonts (they showed as boxes).
+function UsersIcon() {
+  return (
+    <svg className="nav-icon" viewBox="0 0 16 16" width="15" height="15" fill="none" stroke="currentColor" strokeWidth="1.5" focusable="false">
+      <circle cx="6" cy="5" r="2.5" />
+      <path d="M1.5 14c0-2.5 2-4.3 4.5-4.3s4.5 1.8 4.5 4.3" />
+      <path d="M10.5 2.8a2.4 2.4 0 0 1 0 4.5M12 9.9c1.5.5 2.5 2 2.5 4.1" />
+    </svg>
+  );
+}
+
+function KeyIcon() {
+  return (
+    <svg className="nav-icon" viewBox="0 0 16 16" width="15" height="15" fill="none" stroke="currentColor" strokeWidth="1.5" focusable="false">
+      <circle cx="5" cy="8" r="3" />
+      <path d="M8 8h7M12.5 8v2.5M14.5 8v2" />
+    </svg>
+  );
+}
 
 /** Sections still to come are listed, disabled and labelled, so the shape of the product shows. */
 const laterSections: readonly MessageKey[] = ['nav.campaigns', 'nav.reports', 'nav.settings'];
@@ -10,11 +38,13 @@ const laterSections: readonly MessageKey[] = ['nav.campaigns', 'nav.reports', 'n
 export function Layout({
   user,
   stage,
+  page,
   onSignOut,
   children,
 }: {
   user: SignedInUser;
   stage: string;
+  page: PageId;
   onSignOut: () => void;
   children: ReactNode;
 }) {
@@ -31,7 +61,7 @@ export function Layout({
           <div>
             <dt>{t('topbar.workspace')}</dt>
             <dd data-testid="workspace" title={user.workspaceId}>
-              {user.workspaceId}
+              {user.workspaceName ?? user.workspaceId}
             </dd>
           </div>
           <div>
@@ -54,14 +84,23 @@ export function Layout({
       </header>
       <nav className="sidenav" aria-label={t('nav.label')}>
         <ul>
-          <li>
-            <a href="#/contacts" className="sidenav__item sidenav__item--active" aria-current="page" data-testid="nav-contacts">
-              <span aria-hidden="true" className="sidenav__icon">
-                ☰
-              </span>
-              {t('nav.contacts')}
-            </a>
-          </li>
+          {sections
+            .filter((section) => canOpen(user.role, section.page))
+            .map((section) => (
+              <li key={section.page}>
+                <a
+                  href={hrefOf(section.page)}
+                  className={`sidenav__item${section.page === page ? ' sidenav__item--active' : ''}`}
+                  aria-current={section.page === page ? 'page' : undefined}
+                  data-testid={`nav-${section.page}`}
+                >
+                  <span aria-hidden="true" className="sidenav__icon">
+                    {section.icon}
+                  </span>
+                  {t(section.label)}
+                </a>
+              </li>
+            ))}
           {laterSections.map((key) => (
             <li key={key}>
               <span className="sidenav__item sidenav__item--later" aria-disabled="true">

@@ -13,6 +13,12 @@
  * overtaken); a stale claim is taken over with a write conditional on its old owner and time, so of
  * two racing takers exactly one wins. Both search kinds share the index, so one query answers
  * "e-mail or name starts with q" in one order with one cursor.
+ *
+ * The same partition holds the workspace's definitions under `DEF#…` (definition-store.dynamodb.ts);
+ * contact queries only ever read `CONTACT#…` or the search index, so they never meet them.
+ * Membership is the contact's `groups` string set, changed with atomic ADD / DELETE; list filters
+ * (group, subscribed category, status, score range, custom values) are FilterExpressions over the
+ * workspace's contacts, read in batches of `filterBatch` so sparse filters still progress.
  */
 import { createHash } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -23,12 +29,24 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { clientOptions, tableName } from '../../config';
 import { searchKey, type Contact } from '../../contacts/contact';
-import { DuplicateEmailError, StaleVersionError, type ContactPage, type ContactStore, type ListOptions } from '../../contacts/contact-store';
+import {
+  DuplicateEmailError,
+  isFilterEmpty,
+  matchesFilter,
+  StaleVersionError,
+  type ContactFilter,
+  type ContactPage,
+  type ContactStore,
+  type DefinitionRef,
+  type ListOptions,
+  type MembershipChange,
+} from '../../contacts/contact-store';
 import { ValidationError } from '../../errors';
 import { tracer } from '../../observability';
 import { systemClock, type Clock } from '../../ports/clock';
@@ -37,6 +55,10 @@ import { systemClock, type Clock } from '../../ports/clock';
 export const claimLeaseMs = 60_000;
 const indexName = 'byName';
 const maxQueriesPerPage = 10;
+/** Items one query evaluates when a filter drops some: a sparse filter still fills pages quickly. */
+const filterBatch = 500;
+/** Parallel single-item writes for bulk membership and clean-ups. */
+const writeConcurrency = 16;
 
 type Item = Record<string, unknown>;
 type Key = Record<string, string>;
@@ -51,18 +73,87 @@ const isConditionFailure = (error: unknown): boolean =>
 
 const storageKeys = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'type']);
 
+/**
+ * Stored → Contact. `groups` is a string set (so membership changes are atomic ADD / DELETE);
+ * contacts written before scores, groups, subscriptions and custom values existed get the defaults.
+ */
 function contactOf(item: Item | undefined): Contact | undefined {
   if (!item || item.type !== 'contact') return undefined;
-  return Object.fromEntries(Object.entries(item).filter(([key]) => !storageKeys.has(key))) as unknown as Contact;
+  const rest = Object.fromEntries(Object.entries(item).filter(([key]) => !storageKeys.has(key)));
+  const groups = item.groups instanceof Set ? [...(item.groups as Set<string>)].sort() : Array.isArray(item.groups) ? (item.groups as string[]) : [];
+  return {
+    ...rest,
+    score: typeof item.score === 'number' ? item.score : 0,
+    groups,
+    subscriptions: (item.subscriptions as Contact['subscriptions'] | undefined) ?? {},
+    custom: (item.custom as Contact['custom'] | undefined) ?? {},
+  } as unknown as Contact;
 }
 
 function contactItem(ws: string, contact: Contact): Item {
   const item: Item = { ...contact, pk: partition(ws), sk: contactSk(contact.id), type: 'contact' };
+  // DynamoDB has no empty sets: no groups, no attribute.
+  if (contact.groups?.length) item.groups = new Set(contact.groups);
+  else delete item.groups;
   if (contact.name) {
     item.gsi1pk = searchPartition(ws);
     item.gsi1sk = `${searchKey(contact.name)}#${contact.id}`;
   }
   return item;
+}
+
+interface Expression {
+  readonly expression: string;
+  readonly names: Record<string, string>;
+  readonly values: Record<string, unknown>;
+}
+
+/** The filter as a FilterExpression: the same rules as matchesFilter (a missing score is 0). */
+function filterExpression(filter: ContactFilter): Expression {
+  const parts: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  if (filter.groupId !== undefined) {
+    names['#groups'] = 'groups';
+    values[':fGroup'] = filter.groupId;
+    parts.push('contains(#groups, :fGroup)');
+  }
+  if (filter.categoryId !== undefined) {
+    names['#subs'] = 'subscriptions';
+    names['#fCat'] = filter.categoryId;
+    values[':subscribed'] = 'subscribed';
+    parts.push('#subs.#fCat = :subscribed');
+  }
+  if (filter.status !== undefined) {
+    names['#status'] = 'status';
+    values[':fStatus'] = filter.status;
+    parts.push('#status = :fStatus');
+  }
+  if (filter.scoreMin !== undefined && filter.scoreMin > 0) {
+    names['#score'] = 'score';
+    values[':fMin'] = filter.scoreMin;
+    parts.push('#score >= :fMin');
+  }
+  if (filter.scoreMax !== undefined) {
+    names['#score'] = 'score';
+    values[':fMax'] = filter.scoreMax;
+    parts.push('(attribute_not_exists(#score) OR #score <= :fMax)');
+  }
+  (filter.custom ?? []).forEach((condition, i) => {
+    names['#custom'] = 'custom';
+    names[`#cf${i}`] = condition.fieldId;
+    values[`:cv${i}`] = condition.value;
+    parts.push(condition.contains ? `contains(#custom.#cf${i}, :cv${i})` : `#custom.#cf${i} = :cv${i}`);
+  });
+  return { expression: parts.join(' AND '), names, values };
+}
+
+async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(writeConcurrency, items.length) }, worker));
 }
 
 const cursorSchema = z.discriminatedUnion('m', [
@@ -191,7 +282,11 @@ export class DynamoContactStore implements ContactStore {
 
   async list(ws: string, options: ListOptions): Promise<ContactPage> {
     const q = options.q ? searchKey(options.q) : undefined;
+    const filter = isFilterEmpty(options.filter) ? undefined : options.filter;
     const cursor = options.cursor ? decodeCursor(options.cursor, q ? { m: 'search', q } : { m: 'all' }) : undefined;
+    // A plain list filters in DynamoDB; a search filters in code, as e-mail entries only become
+    // contacts once resolved. Both apply matchesFilter, so the two agree.
+    const pushed = filter && !q ? filterExpression(filter) : undefined;
     const base: QueryCommandInput = q
       ? {
           TableName: this.table,
@@ -202,7 +297,8 @@ export class DynamoContactStore implements ContactStore {
       : {
           TableName: this.table,
           KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
-          ExpressionAttributeValues: { ':p': partition(ws), ':s': 'CONTACT#' },
+          ExpressionAttributeValues: { ':p': partition(ws), ':s': 'CONTACT#', ...pushed?.values },
+          ...(pushed ? { FilterExpression: pushed.expression, ExpressionAttributeNames: pushed.names } : {}),
           // ULID ids: newest first.
           ScanIndexForward: false,
         };
@@ -221,26 +317,104 @@ export class DynamoContactStore implements ContactStore {
     for (let queries = 0; queries < maxQueriesPerPage; queries++) {
       // One entry beyond what is missing: seeing it tells whether another page exists.
       const need = options.limit - items.length;
-      const page = await this.db.send(new QueryCommand({ ...base, Limit: need + 1, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
+      const limit = filter ? Math.max(need + 1, filterBatch) : need + 1;
+      const page = await this.db.send(new QueryCommand({ ...base, Limit: limit, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
       const entries = (page.Items ?? []) as Item[];
       const resolved = q ? await this.resolveSearchEntries(ws, entries, q) : entries.map(contactOf);
       for (let i = 0; i < entries.length; i++) {
-        if (items.length === options.limit) {
+        const contact = resolved[i];
+        const counts = contact !== undefined && matchesFilter(contact, filter);
+        if (counts && items.length === options.limit) {
           more = true;
           break;
         }
         startKey = keyOf(entries[i] as Item);
-        const contact = resolved[i];
-        if (contact) items.push(contact);
+        if (counts) items.push(contact);
       }
       if (more || !page.LastEvaluatedKey) break;
-      if (queries === maxQueriesPerPage - 1) more = true; // many stale entries: hand back a partial page
+      // Items the filter dropped after the last one returned: resume behind them.
+      startKey = keyOf(page.LastEvaluatedKey as Item);
+      if (queries === maxQueriesPerPage - 1) more = true; // sparse matches or many stale entries: a partial page
     }
     if (!more || !startKey) return { items };
     const next: Cursor = q
       ? { v: 1, m: 'search', q, sk: startKey.sk as string, g: startKey.gsi1sk as string }
       : { v: 1, m: 'all', sk: startKey.sk as string };
     return { items, nextCursor: encodeCursor(next) };
+  }
+
+  async changeGroup(ws: string, groupId: string, contactIds: readonly string[], op: 'add' | 'remove', at: string): Promise<MembershipChange> {
+    const found = await this.batchGetContacts(ws, [...contactIds]);
+    const notFound = contactIds.filter((id) => !found.has(id));
+    let changed = 0;
+    let unchanged = 0;
+    await inParallel([...found.values()], async (contact) => {
+      const member = contact.groups.includes(groupId);
+      if (member === (op === 'add')) {
+        unchanged++;
+        return;
+      }
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: { pk: partition(ws), sk: contactSk(contact.id) },
+            UpdateExpression: `${op === 'add' ? 'ADD' : 'DELETE'} #groups :set SET updatedAt = :at, #version = #version + :one`,
+            ConditionExpression: op === 'add' ? 'attribute_exists(pk) AND NOT contains(#groups, :id)' : 'contains(#groups, :id)',
+            ExpressionAttributeNames: { '#groups': 'groups', '#version': 'version' },
+            ExpressionAttributeValues: { ':set': new Set([groupId]), ':id': groupId, ':at': at, ':one': 1 },
+          }),
+        );
+        changed++;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        unchanged++; // another writer got there first (or the contact was deleted meanwhile)
+      }
+    });
+    return { changed, unchanged, notFound };
+  }
+
+  async forget(ws: string, ref: DefinitionRef, deadline: number): Promise<{ complete: boolean; cleaned: number }> {
+    const attribute = { group: 'groups', category: 'subscriptions', field: 'custom' }[ref.kind];
+    const names: Record<string, string> = { '#a': attribute, ...(ref.kind === 'group' ? {} : { '#id': ref.id }) };
+    const present = ref.kind === 'group' ? 'contains(#a, :id)' : 'attribute_exists(#a.#id)';
+    let cleaned = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      if (this.clock.now().getTime() > deadline) return { complete: false, cleaned };
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+          FilterExpression: present,
+          ProjectionExpression: 'pk, sk',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ':p': partition(ws), ':s': 'CONTACT#', ...(ref.kind === 'group' ? { ':id': ref.id } : {}) },
+          Limit: filterBatch,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      const at = this.clock.now().toISOString();
+      await inParallel((page.Items ?? []) as Item[], async (item) => {
+        try {
+          await this.db.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: { pk: item.pk, sk: item.sk },
+              UpdateExpression: `${ref.kind === 'group' ? 'DELETE #a :set' : 'REMOVE #a.#id'} SET updatedAt = :at, #version = #version + :one`,
+              ConditionExpression: present,
+              ExpressionAttributeNames: { ...names, '#version': 'version' },
+              ExpressionAttributeValues: { ':at': at, ':one': 1, ...(ref.kind === 'group' ? { ':id': ref.id, ':set': new Set([ref.id]) } : {}) },
+            }),
+          );
+          cleaned++;
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+      });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return { complete: true, cleaned };
   }
 
   /**

@@ -1,0 +1,160 @@
+/**
+ * `npm run bench:import`: the import pipeline against a bare CSV parse of the same file.
+ *
+ * Generates messy contact CSVs (100k and 1M rows by default; BENCH_IMPORT_ROWS=100000,1000000)
+ * into a temp folder, streaming, reproducibly (seeded), then measures each stage in its own child
+ * process, so every figure of peak memory belongs to that stage and size alone:
+ *   (a) papaparse  — Papa.parse of the file stream, rows counted, nothing else (the baseline);
+ *   (r) read       — openImport (shared/imports/read): encoding/delimiter detection, split, map;
+ *   (b) pipeline   — openImport + cleanRow + within-file dedupe by e-mail (what an import does
+ *                    before writing).
+ * Prints rows/s, the ratio (b)/(a), peak RSS and peak heap per size (flat = streaming works).
+ * Figures, never pass/fail. End to end into the sandbox store is not measured yet: the import use
+ * case that writes contacts isn't built.
+ */
+import { fork } from 'node:child_process';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Papa from 'papaparse';
+import { cleanRow, createDeduper, type CleanOptions } from '../../shared/imports/clean';
+import { openImport } from '../../shared/imports/read';
+import { writeFixture } from './import-fixture';
+
+const stages = ['papaparse', 'read', 'pipeline'] as const;
+type Stage = (typeof stages)[number];
+
+interface StageResult {
+  readonly stage: Stage;
+  readonly rows: number;
+  readonly seconds: number;
+  readonly peakRss: number;
+  readonly peakHeap: number;
+  readonly counts?: Record<string, number>;
+  readonly dedupeBytes?: number;
+}
+
+/** Options a marketer might set: TW numbers, a keyword filter on name and company. */
+const cleanOptions: CleanOptions = { region: 'TW', filters: [{ keywords: ['測試'], fields: ['name', 'company'] }] };
+
+async function runStage(stage: Stage, file: string): Promise<StageResult> {
+  let peakHeap = 0;
+  const sample = () => {
+    const heap = process.memoryUsage().heapUsed;
+    if (heap > peakHeap) peakHeap = heap;
+  };
+  const timer = setInterval(sample, 20);
+  const started = performance.now();
+  let rows = 0;
+  let counts: Record<string, number> | undefined;
+  let dedupeBytes: number | undefined;
+  if (stage === 'papaparse') {
+    await new Promise<void>((resolve, reject) => {
+      Papa.parse<string[]>(createReadStream(file, { encoding: 'utf8' }), {
+        chunk: (results) => {
+          rows += results.data.length;
+        },
+        complete: () => resolve(),
+        error: reject,
+      });
+    });
+    rows -= 1; // the header
+  } else {
+    const opened = await openImport(createReadStream(file));
+    const dedupe = createDeduper(['email']);
+    counts = { ok: 0, rejected: 0, filtered: 0, duplicate: 0, unreadable: 0, emailCorrected: 0, changes: 0 };
+    for await (const item of opened.rows) {
+      rows += 1;
+      if ((rows & 0x3fff) === 0) sample();
+      if (stage === 'read') continue;
+      if (item.kind === 'reject') {
+        counts.unreadable! += 1;
+        continue;
+      }
+      const cleaned = cleanRow(item.fields, cleanOptions);
+      counts.changes! += cleaned.changes.length;
+      if (cleaned.changes.some((change) => change.rule.startsWith('email.'))) counts.emailCorrected! += 1;
+      if (cleaned.outcome !== 'ok') {
+        counts[cleaned.outcome]! += 1;
+      } else if (dedupe.check(cleaned.fields, item.rowNumber).duplicateOf !== undefined) {
+        counts.duplicate! += 1;
+      } else {
+        counts.ok! += 1;
+      }
+    }
+    if (stage === 'read') counts = undefined;
+    else dedupeBytes = dedupe.bytes;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(timer);
+  sample();
+  return { stage, rows, seconds, peakRss: process.resourceUsage().maxRSS * 1024, peakHeap, counts, dedupeBytes };
+}
+
+function inChild(stage: Stage, file: string): Promise<StageResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--stage', stage, file], { execArgv: process.execArgv });
+    let result: StageResult | undefined;
+    child.on('message', (message) => (result = message as StageResult));
+    child.on('error', reject);
+    child.on('exit', (code) => (result && code === 0 ? resolve(result) : reject(new Error(`${stage} on ${file} exited ${code}`))));
+  });
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MiB`;
+const rate = (r: StageResult) => Math.round(r.rows / r.seconds);
+const thousands = (n: number) => n.toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const sizes = (process.env.BENCH_IMPORT_ROWS ?? '100000,1000000').split(',').map(Number);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1000)) {
+    console.error(`BENCH_IMPORT_ROWS must be whole numbers ≥ 1000, comma-separated, not "${process.env.BENCH_IMPORT_ROWS}"`);
+    process.exit(2);
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'pigeon-bench-import-'));
+  const all: { size: number; results: Record<Stage, StageResult> }[] = [];
+  try {
+    for (const size of sizes) {
+      const file = join(dir, `contacts-${size}.csv`);
+      const t0 = performance.now();
+      const bytes = await writeFixture(file, size);
+      console.log(`\n${thousands(size)} rows: ${mib(bytes)} CSV generated in ${((performance.now() - t0) / 1000).toFixed(1)} s (${file})`);
+      const results = {} as Record<Stage, StageResult>;
+      for (const stage of stages) {
+        const r = await inChild(stage, file);
+        results[stage] = r;
+        console.log(
+          `  ${stage.padEnd(10)} ${thousands(r.rows).padStart(10)} rows  ${r.seconds.toFixed(2).padStart(6)} s  ${thousands(rate(r)).padStart(9)} rows/s` +
+            `  peak RSS ${mib(r.peakRss).padStart(8)}  peak heap ${mib(r.peakHeap).padStart(8)}`,
+        );
+        if (r.counts) console.log(`             outcomes ${JSON.stringify(r.counts)}; dedupe table ${mib(r.dedupeBytes ?? 0)}`);
+      }
+      const { papaparse, pipeline } = results;
+      console.log(`  ratio (b)/(a): parse + clean + dedupe runs at ${(rate(pipeline) / rate(papaparse)).toFixed(2)}× the rows/s of a bare papaparse parse`);
+      all.push({ size, results });
+    }
+    console.log('\nEnd to end into the sandbox store: not measured yet (the import use case that writes contacts is not built).');
+    if (all.length > 1) {
+      const first = all[0]!;
+      const last = all[all.length - 1]!;
+      console.log(`\nMemory, ${thousands(first.size)} → ${thousands(last.size)} rows (peak RSS / peak heap):`);
+      for (const stage of stages) {
+        const a = first.results[stage];
+        const b = last.results[stage];
+        console.log(`  ${stage.padEnd(10)} ${mib(a.peakRss)} → ${mib(b.peakRss)}   ${mib(a.peakHeap)} → ${mib(b.peakHeap)}`);
+      }
+      console.log('  (the pipeline keeps 12 bytes per dedupe slot on top: 24 MiB of slots for a million keys.)');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const stageAt = process.argv.indexOf('--stage');
+if (stageAt >= 0) {
+  const result = await runStage(process.argv[stageAt + 1] as Stage, process.argv[stageAt + 2]!);
+  process.send!(result, () => process.exit(0));
+} else {
+  await main();
+}

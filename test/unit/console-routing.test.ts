@@ -1,0 +1,33 @@
+import { describe, expect, test } from 'vitest';
+import { routes } from '../../shared/api/routes';
+import { roleAtLeast, roles } from '../../shared/auth/roles';
+import { canOpen, pageAccess, pageOf, pages } from '../../console/src/routing';
+
+/** The API route each console page lists its data from. */
+const listRoute = { contacts: '/contacts', users: '/users', 'api-keys': '/api-keys' } as const;
+
+describe('console routing', () => {
+  test('a page is offered to exactly the roles its list route admits', () => {
+    for (const page of pages) {
+      const route = routes.find((r) => r.method === 'GET' && r.path === listRoute[page]);
+      expect(route?.access, page).toBe(pageAccess[page]);
+      for (const role of roles) {
+        expect(canOpen(role, page), `${role} ${page}`).toBe(roleAtLeast(role, pageAccess[page]));
+      }
+    }
+    expect(canOpen('operator', 'users')).toBe(false);
+    expect(canOpen('manager', 'users')).toBe(true);
+    expect(canOpen('manager', 'api-keys')).toBe(false);
+  });
+
+  test('the hash names the page; anything else names none', () => {
+    expect(pageOf('#/users')).toBe('users');
+    expect(pageOf('#/api-keys')).toBe('api-keys');
+    expect(pageOf('#users')).toBe('users');
+    expect(pageOf('#/contacts?q=x')).toBe('contacts');
+    expect(pageOf('')).toBeUndefined();
+    expect(pageOf('#/')).toBeUndefined();
+    expect(pageOf('#/nope')).toBeUndefined();
+    expect(pageOf('#/constructor')).toBeUndefined();
+  });
+});

@@ -35,9 +35,9 @@ export interface TableDeclaration {
 export interface QueueDeclaration {
   readonly description: string;
   readonly envVar: string;
-  /** Which channel's worker drains it; lanes of one channel share a worker. */
-  readonly channel: 'mail' | 'sms' | 'fax';
-  readonly lane: 'priority' | 'bulk';
+  /** Message queues: which channel's worker drains it (lanes of one channel share a worker). */
+  readonly channel?: 'mail' | 'sms' | 'fax';
+  readonly lane?: 'priority' | 'bulk';
   readonly visibilityTimeoutSeconds: number;
   readonly retentionDays: number;
   /** Receives before a message moves to the dead-letter queue. */
@@ -65,6 +65,14 @@ export type ResourceRef =
   | { readonly bucket: BucketName; readonly access: 'read' | 'readWrite' }
   | { readonly queue: QueueName; readonly access: 'send' | 'consume' }
   | { readonly topic: TopicName; readonly access: 'publish' };
+
+/** A function started when an object lands in a bucket (an S3 notification in AWS, s3rver's event locally). */
+export interface ObjectTrigger {
+  readonly bucket: BucketName;
+  /** Only keys under this prefix start the function. */
+  readonly prefix: string;
+  readonly function: FunctionName;
+}
 
 export interface FunctionDeclaration {
   readonly description: string;
@@ -138,6 +146,13 @@ export const tables = {
     sortKey: sk,
     indexes: [],
   },
+  jobs: {
+    description: 'Long-running jobs (imports, exports) with their options, progress and results',
+    envVar: 'TABLE_JOBS',
+    partitionKey: pk,
+    sortKey: sk,
+    indexes: [],
+  },
   idempotency: {
     description: 'Idempotency records and request nonces, each with an expiry checked in code',
     envVar: 'TABLE_IDEMPOTENCY',
@@ -147,7 +162,7 @@ export const tables = {
   },
 } as const satisfies Record<string, TableDeclaration>;
 
-function queue(channel: QueueDeclaration['channel'], lane: QueueDeclaration['lane']): QueueDeclaration {
+function queue(channel: 'mail' | 'sms' | 'fax', lane: 'priority' | 'bulk'): QueueDeclaration {
   return {
     description: `${channel} messages, ${lane} lane`,
     envVar: `QUEUE_${channel.toUpperCase()}_${lane.toUpperCase()}_URL`,
@@ -167,6 +182,24 @@ export const queues = {
   smsBulk: queue('sms', 'bulk'),
   faxPriority: queue('fax', 'priority'),
   faxBulk: queue('fax', 'bulk'),
+  // Job queues carry "run (or continue) job X" messages; a worker checkpoints in the jobs table
+  // and re-queues itself before its time runs out, so visibility covers one 15-minute run.
+  importJobs: {
+    description: 'Contact import jobs: start or continue one import',
+    envVar: 'QUEUE_IMPORT_JOBS_URL',
+    visibilityTimeoutSeconds: 960,
+    retentionDays: 4,
+    maxReceiveCount: 3,
+    dlqAlarmThreshold: 1,
+  },
+  exportJobs: {
+    description: 'Contact export jobs: start or continue one export',
+    envVar: 'QUEUE_EXPORT_JOBS_URL',
+    visibilityTimeoutSeconds: 960,
+    retentionDays: 4,
+    maxReceiveCount: 3,
+    dlqAlarmThreshold: 1,
+  },
 } as const satisfies Record<string, QueueDeclaration>;
 
 export const buckets = {
@@ -229,4 +262,10 @@ export type BucketName = keyof typeof buckets;
 export type TopicName = keyof typeof topics;
 export type FunctionName = keyof typeof functions;
 
-export const manifest = { tables, queues, buckets, topics, functions } as const;
+/**
+ * Object triggers: which function an upload starts. Filled by the import function
+ * (`{ bucket: 'uploads', prefix: 'imports/', function: … }`).
+ */
+export const objectTriggers: readonly ObjectTrigger[] = [];
+
+export const manifest = { tables, queues, buckets, topics, functions, objectTriggers } as const;

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { S3Event } from 'aws-lambda';
-import { buckets, functions, queues, topics, type BucketName, type FunctionDeclaration, type FunctionName, type QueueDeclaration } from '../manifest';
+import { buckets, functions, objectTriggers, queues, topics, type BucketName, type FunctionDeclaration, type FunctionName, type QueueDeclaration } from '../manifest';
 import { DuckDbQueryEngine } from '../../shared/adapters/local/query-engine.duckdb';
 import { createTables, localRegion, startDynalite, type RunningDynamo } from './emulators/dynamodb';
 import { freePort } from './emulators/net';
@@ -77,11 +77,6 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
-/**
- * Functions started by an S3 event, as a bucket notification would start them in AWS. Empty
- * until the import function arrives (it will list `{ bucket: 'uploads', prefix: 'imports/' }`).
- */
-export const s3Triggers: readonly { readonly bucket: BucketName; readonly prefix?: string; readonly function: FunctionName }[] = [];
 
 export const localBucketName = (bucket: BucketName): string => `${LOCAL_PREFIX}-${bucket.toLowerCase()}`;
 export const localQueueName = (queue: string): string => `${LOCAL_PREFIX}-${queue}`;
@@ -240,7 +235,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     // Bucket notifications.
     s3.onEvent((event) => {
       for (const record of event.Records) {
-        for (const trigger of s3Triggers) {
+        for (const trigger of objectTriggers) {
           if (record.s3.bucket.name !== localBucketName(trigger.bucket)) continue;
           if (trigger.prefix && !record.s3.object.key.startsWith(trigger.prefix)) continue;
           if (!record.eventName.startsWith('ObjectCreated')) continue;

@@ -242,6 +242,13 @@ export const functions = {
       { table: 'contacts', access: 'readWrite' },
       { table: 'identity', access: 'readWrite' },
       { table: 'idempotency', access: 'readWrite' },
+      // Imports: job records, presigned upload / report URLs, the "run import" message.
+      { table: 'jobs', access: 'readWrite' },
+      { bucket: 'uploads', access: 'readWrite' },
+      { queue: 'importJobs', access: 'send' },
+      // Exports: the job record (jobs, above), the "run export" message, presigned download links.
+      { queue: 'exportJobs', access: 'send' },
+      { bucket: 'reports', access: 'read' },
     ],
   },
   authorizer: {
@@ -252,6 +259,44 @@ export const functions = {
     uses: [
       { table: 'identity', access: 'read' },
       { table: 'idempotency', access: 'readWrite' },
+    ],
+  },
+  importUpload: {
+    description: 'Import upload trigger: previews a file uploaded under imports/ (format, encoding, mapping, sample rows)',
+    entry: 'functions/import-upload/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    uses: [
+      { table: 'jobs', access: 'readWrite' },
+      { table: 'contacts', access: 'read' },
+      { bucket: 'uploads', access: 'read' },
+    ],
+  },
+  importWorker: {
+    description: 'Import worker: cleans, de-duplicates and writes one import\'s contacts in checkpoints, continuing itself through importJobs',
+    entry: 'functions/import-worker/handler.ts',
+    memoryMb: 2048,
+    timeoutSeconds: 900,
+    uses: [
+      { queue: 'importJobs', access: 'consume' },
+      { queue: 'importJobs', access: 'send' },
+      { table: 'jobs', access: 'readWrite' },
+      { table: 'contacts', access: 'readWrite' },
+      { bucket: 'uploads', access: 'readWrite' },
+    ],
+  },
+  exportWorker: {
+    description: 'Export worker: writes contact exports (CSV / XLSX files in the reports bucket), continuing itself through exportJobs',
+    entry: 'functions/export-worker/handler.ts',
+    memoryMb: 1024,
+    // One run writes at least one whole file of up to 1,000,000 rows; exportJobs' visibility (960 s) covers it.
+    timeoutSeconds: 900,
+    uses: [
+      { queue: 'exportJobs', access: 'consume' },
+      { queue: 'exportJobs', access: 'send' },
+      { table: 'contacts', access: 'read' },
+      { table: 'jobs', access: 'readWrite' },
+      { bucket: 'reports', access: 'readWrite' },
     ],
   },
 } as const satisfies Record<string, FunctionDeclaration>;
@@ -266,6 +311,6 @@ export type FunctionName = keyof typeof functions;
  * Object triggers: which function an upload starts. Filled by the import function
  * (`{ bucket: 'uploads', prefix: 'imports/', function: … }`).
  */
-export const objectTriggers: readonly ObjectTrigger[] = [];
+export const objectTriggers: readonly ObjectTrigger[] = [{ bucket: 'uploads', prefix: 'imports/', function: 'importUpload' }];
 
 export const manifest = { tables, queues, buckets, topics, functions, objectTriggers } as const;

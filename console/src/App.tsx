@@ -3,7 +3,13 @@ import { createApiClient, type ApiClient, type SignInResult } from './api';
 import { Layout } from './components/Layout';
 import { type ConsoleConfig } from './config';
 import { ApiKeysPage } from './pages/ApiKeysPage';
+import { CategoriesPage } from './pages/CategoriesPage';
 import { ContactsPage } from './pages/ContactsPage';
+import { ExportsPage } from './pages/ExportsPage';
+import { FieldsPage } from './pages/FieldsPage';
+import { GroupsPage } from './pages/GroupsPage';
+import { ImportsPage } from './pages/ImportsPage';
+import { SegmentsPage } from './pages/SegmentsPage';
 import { SignInPage } from './pages/SignInPage';
 import { UsersPage } from './pages/UsersPage';
 import { useRoute } from './routing';
@@ -58,6 +64,18 @@ function SignedIn({ session, stage, api, onSignOut }: { session: Session; stage:
         <UsersPage api={api} user={session.user} />
       ) : page === 'api-keys' ? (
         <ApiKeysPage api={api} />
+      ) : page === 'imports' ? (
+        <ImportsPage api={api} role={session.user.role} />
+      ) : page === 'exports' ? (
+        <ExportsPage api={api} />
+      ) : page === 'segments' ? (
+        <SegmentsPage api={api} role={session.user.role} />
+      ) : page === 'groups' ? (
+        <GroupsPage api={api} user={session.user} />
+      ) : page === 'fields' ? (
+        <FieldsPage api={api} role={session.user.role} />
+      ) : page === 'categories' ? (
+        <CategoriesPage api={api} role={session.user.role} />
       ) : (
         <ContactsPage api={api} role={session.user.role} />
       )}

@@ -202,6 +202,9 @@ export function createApiClient(options: ApiClientOptions) {
     listApiKeys: () => request<Items<ApiKey>>('GET', '/api-keys'),
     createApiKey: (input: ApiKeyInput) => request<CreatedApiKey>('POST', '/api-keys', { body: input }),
     revokeApiKey: (id: string) => request<void>('DELETE', `/api-keys/${encodeURIComponent(id)}`),
+
+    /** Any call, for feature modules that keep their own typed wrappers (jobs-api.ts). */
+    request,
   };
 }
 

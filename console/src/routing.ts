@@ -6,12 +6,18 @@
 import { useEffect, useState } from 'react';
 import { type Role } from './api';
 
-export const pages = ['contacts', 'users', 'api-keys'] as const;
+export const pages = ['contacts', 'segments', 'groups', 'fields', 'categories', 'imports', 'exports', 'users', 'api-keys'] as const;
 export type PageId = (typeof pages)[number];
 
 /** The least role that may open each page, as the API's routes require (shared/api/routes.ts). */
 export const pageAccess: Readonly<Record<PageId, Role>> = {
   contacts: 'viewer',
+  segments: 'viewer', // GET /segments; operators build them
+  groups: 'viewer', // GET /groups; managers change and share them
+  fields: 'viewer', // GET /fields; only admins define them
+  categories: 'viewer', // GET /categories; only admins change them
+  imports: 'viewer', // GET /imports: viewers see the history and reports; uploading needs operator
+  exports: 'operator', // GET /exports
   users: 'manager', // GET /users; only admins change anything
   'api-keys': 'admin',
 };
@@ -44,7 +50,26 @@ export function useRoute(role: Role): PageId {
   const wanted = pageOf(hash);
   const page = wanted && canOpen(role, wanted) ? wanted : 'contacts';
   useEffect(() => {
-    if (window.location.hash !== hrefOf(page)) window.history.replaceState(null, '', hrefOf(page));
+    // A sub-path of the right page (#/imports/<id>) stays; anything else is put right.
+    if (pageOf(window.location.hash) !== page) window.history.replaceState(null, '', hrefOf(page));
   }, [page]);
   return page;
+}
+
+/** What follows the page in the hash: `#/imports/abc?x=1` → { path: 'abc', query: x=1 }. */
+export function subRouteOf(hash: string): { path: string; query: URLSearchParams } {
+  const rest = hash.replace(/^#\/?[^/?]*/, '');
+  const [pathPart = '', queryPart = ''] = rest.split('?', 2);
+  return { path: decodeURIComponent(pathPart.replace(/^\//, '')), query: new URLSearchParams(queryPart) };
+}
+
+/** The current hash's sub-route, following changes. */
+export function useSubRoute(): { path: string; query: URLSearchParams } {
+  const [hash, setHash] = useState(() => window.location.hash);
+  useEffect(() => {
+    const onChange = () => setHash(window.location.hash);
+    window.addEventListener('hashchange', onChange);
+    return () => window.removeEventListener('hashchange', onChange);
+  }, []);
+  return subRouteOf(hash);
 }

@@ -12,15 +12,25 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { required } from '../../shared/config';
 import { contactDepsFromEnv, createContactOperations } from '../../shared/contacts/operations';
 import { createRouter, type OperationMap } from '../../shared/http/router';
+import { createExportOperations, exportDepsFromEnv } from '../../shared/exports/operations';
 import { createIdentityOperations, identityDepsFromEnv } from '../../shared/identity/operations';
+import { createImportOperations, importDepsFromEnv } from '../../shared/imports/job/operations';
 import { logger, metrics, tracer } from '../../shared/observability';
+import { createSegmentOperations, segmentDepsFromEnv } from '../../shared/segments/operations';
 import { createSystemOperations, systemDepsFromEnv } from '../../shared/system/system';
 
 // `satisfies OperationMap`: a route in routes.ts without its Operation does not compile.
+// Segments and exports share the contact deps (one definitions cache per container).
+const contactDeps = contactDepsFromEnv();
+const segmentDeps = segmentDepsFromEnv(contactDeps);
+
 const operations = {
   ...createIdentityOperations(identityDepsFromEnv()),
-  ...createContactOperations(contactDepsFromEnv()),
+  ...createContactOperations(contactDeps),
+  ...createSegmentOperations(segmentDeps),
+  ...createExportOperations(exportDepsFromEnv(contactDeps, () => segmentDeps.segments)),
   ...createSystemOperations(systemDepsFromEnv()),
+  ...createImportOperations(importDepsFromEnv),
 } satisfies OperationMap;
 
 const route = createRouter(operations, { allowedOrigin: required('CONSOLE_ORIGIN'), logger });

@@ -12,6 +12,8 @@ import { AnalyticsStack } from './stacks/analytics-stack';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { ConsoleContentStack, ConsoleStack } from './stacks/console-stack';
+import { ExportsStack } from './stacks/exports-stack';
+import { ImportsStack } from './stacks/imports-stack';
 import { MessagingStack } from './stacks/messaging-stack';
 import { SchedulingStack } from './stacks/scheduling-stack';
 import { StatefulStack } from './stacks/stateful-stack';
@@ -26,6 +28,8 @@ export interface PigeonStacks {
   readonly analytics: AnalyticsStack;
   readonly scheduling: SchedulingStack;
   readonly consoleContent: ConsoleContentStack;
+  readonly imports: ImportsStack;
+  readonly exports: ExportsStack;
 }
 
 export interface BuildOptions {
@@ -85,6 +89,16 @@ export function buildPigeon(app: App, options: BuildOptions = {}): PigeonStacks 
     ...(options.consoleDistDir ? { distDir: options.consoleDistDir } : {}),
   });
 
+  const imports = new ImportsStack(app, id('Imports'), {
+    ...common('Imports'),
+    resources: { tables: stateful.tables, buckets: stateful.buckets, queues: messaging.queues, topics: messaging.topics },
+  });
+
+  const exportsStack = new ExportsStack(app, id('Exports'), {
+    ...common('Exports'),
+    resources: { tables: stateful.tables, buckets: stateful.buckets, queues: messaging.queues, topics: messaging.topics },
+  });
+
   if (options.nag ?? true) Validations.of(app).addPlugins(new PigeonNagChecks());
-  return { stage, console: consoleStack, stateful, messaging, auth, api, analytics, scheduling, consoleContent };
+  return { stage, console: consoleStack, stateful, messaging, auth, api, analytics, scheduling, consoleContent, imports, exports: exportsStack };
 }

@@ -10,7 +10,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { S3Event } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import type { EventBridgeEvent, S3Event, S3EventRecord } from 'aws-lambda';
 import { buckets, functions, objectTriggers, queues, topics, type BucketName, type FunctionDeclaration, type FunctionName, type QueueDeclaration } from '../manifest';
 import { DuckDbQueryEngine } from '../../shared/adapters/local/query-engine.duckdb';
 import { createTables, localRegion, startDynalite, type RunningDynamo } from './emulators/dynamodb';
@@ -77,6 +78,33 @@ export interface Sandbox {
   stop(): Promise<void>;
 }
 
+
+/**
+ * s3rver's S3 notification record → the EventBridge "Object Created" event S3 sends in AWS (the
+ * uploads bucket notifies EventBridge; a rule per trigger prefix invokes the function), so one
+ * handler shape serves both hosts.
+ */
+export function objectCreatedEvent(record: S3EventRecord): EventBridgeEvent<'Object Created', Record<string, unknown>> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: '000000000000',
+    time: record.eventTime || new Date().toISOString(),
+    region: localRegion,
+    resources: [`arn:aws:s3:::${record.s3.bucket.name}`],
+    detail: {
+      version: '0',
+      bucket: { name: record.s3.bucket.name },
+      object: { key: record.s3.object.key, size: record.s3.object.size, etag: record.s3.object.eTag, sequencer: record.s3.object.sequencer },
+      'request-id': record.responseElements?.['x-amz-request-id'] ?? randomUUID(),
+      requester: '000000000000',
+      'source-ip-address': record.requestParameters?.sourceIPAddress ?? '127.0.0.1',
+      reason: record.eventName.replace(/^ObjectCreated:/, '') === 'CompleteMultipartUpload' ? 'CompleteMultipartUpload' : 'PutObject',
+    },
+  };
+}
 
 export const localBucketName = (bucket: BucketName): string => `${LOCAL_PREFIX}-${bucket.toLowerCase()}`;
 export const localQueueName = (queue: string): string => `${LOCAL_PREFIX}-${queue}`;
@@ -239,7 +267,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
           if (record.s3.bucket.name !== localBucketName(trigger.bucket)) continue;
           if (trigger.prefix && !record.s3.object.key.startsWith(trigger.prefix)) continue;
           if (!record.eventName.startsWith('ObjectCreated')) continue;
-          invoke(trigger.function, { Records: [record] }).catch((error: unknown) => log(`${trigger.function} failed on ${record.s3.object.key}: ${String(error)}`));
+          invoke(trigger.function, objectCreatedEvent(record)).catch((error: unknown) => log(`${trigger.function} failed on ${record.s3.object.key}: ${String(error)}`));
         }
       }
     });

@@ -42,6 +42,7 @@ export const routes = [
   { method: 'GET', path: '/groups/{id}', operationId: 'getGroup', access: 'viewer', summary: 'Get a contact group', tag: 'contacts' },
   { method: 'PATCH', path: '/groups/{id}', operationId: 'updateGroup', access: 'manager', summary: 'Rename, describe or share a group', tag: 'contacts' },
   { method: 'DELETE', path: '/groups/{id}', operationId: 'deleteGroup', access: 'manager', summary: 'Delete a group (its contacts stay)', tag: 'contacts' },
+  { method: 'PUT', path: '/groups/{id}/sharing', operationId: 'shareGroup', access: 'manager', summary: 'Share a group\'s contacts with departments or users, read or read-write (managers: their department\'s groups)', tag: 'contacts' },
   { method: 'POST', path: '/groups/{id}/members', operationId: 'addGroupMembers', access: 'operator', summary: 'Add up to 1000 contacts to a group', tag: 'contacts' },
   { method: 'POST', path: '/groups/{id}/members/remove', operationId: 'removeGroupMembers', access: 'operator', summary: 'Remove up to 1000 contacts from a group', tag: 'contacts' },
   { method: 'GET', path: '/categories', operationId: 'listCategories', access: 'viewer', summary: 'List newsletter categories', tag: 'contacts' },
@@ -49,6 +50,18 @@ export const routes = [
   { method: 'GET', path: '/categories/{id}', operationId: 'getCategory', access: 'viewer', summary: 'Get a newsletter category', tag: 'contacts' },
   { method: 'PATCH', path: '/categories/{id}', operationId: 'updateCategory', access: 'admin', summary: 'Rename or describe a newsletter category', tag: 'contacts' },
   { method: 'DELETE', path: '/categories/{id}', operationId: 'deleteCategory', access: 'admin', summary: 'Delete a newsletter category and (best effort) its subscriptions', tag: 'contacts' },
+
+  // Segments (saved rules with live counts) and exports (CSV / XLSX files built by the export worker).
+  { method: 'GET', path: '/segments', operationId: 'listSegments', access: 'viewer', summary: 'List saved segments', tag: 'segments' },
+  { method: 'POST', path: '/segments', operationId: 'createSegment', access: 'operator', summary: 'Save a segment (rules over fields, custom fields, groups, categories, status, score, activity)', tag: 'segments' },
+  { method: 'POST', path: '/segments/preview', operationId: 'previewSegment', access: 'viewer', summary: 'Count the contacts unsaved rules match, with a sample of 10', tag: 'segments' },
+  { method: 'GET', path: '/segments/{id}', operationId: 'getSegment', access: 'viewer', summary: 'Get a segment', tag: 'segments' },
+  { method: 'PATCH', path: '/segments/{id}', operationId: 'updateSegment', access: 'operator', summary: 'Rename, describe or change the rules of a segment', tag: 'segments' },
+  { method: 'DELETE', path: '/segments/{id}', operationId: 'deleteSegment', access: 'operator', summary: 'Delete a segment', tag: 'segments' },
+  { method: 'GET', path: '/segments/{id}/count', operationId: 'countSegment', access: 'viewer', summary: 'Count the contacts a segment matches now', tag: 'segments' },
+  { method: 'GET', path: '/exports', operationId: 'listExports', access: 'operator', summary: 'List contact exports, newest first', tag: 'exports' },
+  { method: 'POST', path: '/exports', operationId: 'createExport', access: 'operator', summary: 'Export contacts (a segment, rules or simple filters) as CSV or XLSX files', tag: 'exports' },
+  { method: 'GET', path: '/exports/{id}', operationId: 'getExport', access: 'operator', summary: 'An export\'s progress and, once completed, download links for its files', tag: 'exports' },
 
   { method: 'GET', path: '/departments', operationId: 'listDepartments', access: 'viewer', summary: 'List departments', tag: 'identity' },
   { method: 'POST', path: '/departments', operationId: 'createDepartment', access: 'admin', summary: 'Create a department', tag: 'identity' },
@@ -59,6 +72,14 @@ export const routes = [
   { method: 'GET', path: '/api-keys', operationId: 'listApiKeys', access: 'admin', summary: 'List partner API keys (never their secrets)', tag: 'identity' },
   { method: 'POST', path: '/api-keys', operationId: 'createApiKey', access: 'admin', summary: 'Create a partner API key; the secret is shown once', tag: 'identity' },
   { method: 'DELETE', path: '/api-keys/{id}', operationId: 'revokeApiKey', access: 'admin', summary: 'Revoke a partner API key', tag: 'identity' },
+
+  // Contact imports: the file goes straight to S3 through presigned URLs; the upload event previews it.
+  { method: 'POST', path: '/imports', operationId: 'createImport', access: 'operator', summary: 'Start an import: presigned upload URL(s) for the file (CSV, TSV or XLSX)', tag: 'imports' },
+  { method: 'GET', path: '/imports', operationId: 'listImports', access: 'viewer', summary: 'List imports, newest first', tag: 'imports' },
+  { method: 'GET', path: '/imports/{id}', operationId: 'getImport', access: 'viewer', summary: 'An import: status, preview, options, progress', tag: 'imports' },
+  { method: 'POST', path: '/imports/{id}/complete', operationId: 'completeImportUpload', access: 'operator', summary: 'Complete a multipart upload with the ETags of its parts', tag: 'imports' },
+  { method: 'POST', path: '/imports/{id}/start', operationId: 'startImport', access: 'operator', summary: 'Run the import (or a comparison) with mapping, keys, duplicate policy and cleaning options', tag: 'imports' },
+  { method: 'GET', path: '/imports/{id}/report', operationId: 'getImportReport', access: 'viewer', summary: 'A short-lived download link for the report CSV (rejects, corrections, comparison)', tag: 'imports' },
 ] as const satisfies readonly RouteSpec[];
 
 export type OperationId = (typeof routes)[number]['operationId'];

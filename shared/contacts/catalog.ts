@@ -8,11 +8,16 @@
  * best-effort basis within a time budget; traces left behind are invisible and are dropped by the
  * contact's next write. Ids are ULIDs and fields keep values under a never-reused id, so a
  * re-created group, category or field of the same name never inherits old data.
+ *
+ * Groups follow visibility.ts: a group the principal cannot see answers 404; a manager shares,
+ * renames and deletes only its own department's groups (admins any); members change only where
+ * the principal may write each contact and use the group.
  */
 import type { z } from 'zod';
 import type { Principal } from '../api/operation';
-import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors';
+import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from '../errors';
 import { fieldErrorsOf } from '../http/problem';
+import type { Contact } from './contact';
 import { StaleVersionError, type DefinitionRef, type MembershipChange } from './contact-store';
 import { definitionsOf, type ContactDeps } from './contacts';
 import {
@@ -22,6 +27,7 @@ import {
   definitionLimits,
   membersSchema,
   publicField,
+  shareGroupSchema,
   updateCategorySchema,
   updateFieldSchema,
   updateGroupSchema,
@@ -31,8 +37,10 @@ import {
   type Definitions,
   type FieldValidation,
   type Group,
+  type GroupShare,
 } from './definitions';
 import { ulid } from './ids';
+import { resolveVisibility, type Visibility } from './visibility';
 
 /** Time a delete spends wiping traces from contacts before answering (the rest stays invisible). */
 export const cleanupBudgetMs = 3_000;
@@ -139,17 +147,47 @@ export async function deleteField(deps: ContactDeps, principal: Principal, name:
 // ---- groups and categories -----------------------------------------------------------------
 
 export async function listGroups(deps: ContactDeps, principal: Principal) {
-  return { items: (await definitionsOf(deps, principal.workspaceId)).groups };
+  const defs = await definitionsOf(deps, principal.workspaceId);
+  const visibility = await resolveVisibility(deps, principal, defs);
+  return { items: defs.groups.filter((g) => visibility.canSeeGroup(g)) };
 }
 
 export async function listCategories(deps: ContactDeps, principal: Principal) {
   return { items: (await definitionsOf(deps, principal.workspaceId)).categories };
 }
 
-async function groupById(deps: ContactDeps, ws: string, id: string): Promise<Group> {
-  const group = (await fresh(deps, ws)).groups.find((g) => g.id === id);
-  if (!group) throw new NotFoundError(`No group ${id} in this workspace`);
+/** The group as this principal may see it (fresh), with the principal's visibility; else 404. */
+async function visibleGroup(deps: ContactDeps, principal: Principal, id: string): Promise<{ group: Group; visibility: Visibility }> {
+  const defs = await fresh(deps, principal.workspaceId);
+  const visibility = await resolveVisibility(deps, principal, defs);
+  const group = defs.groups.find((g) => g.id === id);
+  if (!group || !visibility.canSeeGroup(group)) throw new NotFoundError(`No group ${id} in this workspace`);
+  return { group, visibility };
+}
+
+/** A group the principal may rename, delete and share. */
+async function managedGroup(deps: ContactDeps, principal: Principal, id: string): Promise<Group> {
+  const { group, visibility } = await visibleGroup(deps, principal, id);
+  if (!visibility.canManageGroup(group)) {
+    throw new ForbiddenError(
+      group.departmentId === undefined
+        ? 'This group belongs to no department: only an admin may change or share it'
+        : 'This group belongs to another department: only an admin or that department\'s manager may change or share it',
+    );
+  }
   return group;
+}
+
+/** Every department and user a group is shared with must exist in the workspace. */
+async function checkShares(deps: ContactDeps, ws: string, shares: readonly GroupShare[] | undefined, field = 'sharedWith'): Promise<void> {
+  if (!shares?.length || !deps.directory) return;
+  const directory = deps.directory;
+  const found = await Promise.all(shares.map((s) => (s.kind === 'department' ? directory.getDepartment(ws, s.id) : directory.getUser(ws, s.id))));
+  const errors: FieldError[] = [];
+  shares.forEach((share, i) => {
+    if (!found[i]) errors.push({ field: `${field}.${i}.id`, message: `No ${share.kind} ${share.id} in this workspace` });
+  });
+  if (errors.length > 0) throw new ValidationError(`Invalid ${errors.map((e) => e.field).join(', ')}`, errors);
 }
 
 async function categoryById(deps: ContactDeps, ws: string, id: string): Promise<Category> {
@@ -159,12 +197,13 @@ async function categoryById(deps: ContactDeps, ws: string, id: string): Promise<
 }
 
 export async function getGroup(deps: ContactDeps, principal: Principal, id: string): Promise<Group> {
-  return groupById(deps, principal.workspaceId, id);
+  return (await visibleGroup(deps, principal, id)).group;
 }
 
 export async function createGroup(deps: ContactDeps, principal: Principal, input: unknown): Promise<Group> {
   const data = parse(createGroupSchema, input);
   const ws = principal.workspaceId;
+  await checkShares(deps, ws, data.sharedWith);
   if ((await fresh(deps, ws)).groups.length >= definitionLimits.groups) throw new ConflictError(`A workspace has at most ${definitionLimits.groups} groups`);
   const at = deps.clock.now().toISOString();
   const group: Group = compact({ ...data, id: newId(deps), departmentId: principal.departmentId, createdAt: at, updatedAt: at, version: 1 });
@@ -176,8 +215,10 @@ export async function createGroup(deps: ContactDeps, principal: Principal, input
 export async function updateGroup(deps: ContactDeps, principal: Principal, id: string, input: unknown): Promise<Group> {
   const changes = parse(updateGroupSchema, input);
   const ws = principal.workspaceId;
+  await managedGroup(deps, principal, id);
+  await checkShares(deps, ws, changes.sharedWith);
   for (let attempt = 1; ; attempt++) {
-    const current = await groupById(deps, ws, id);
+    const current = await managedGroup(deps, principal, id);
     const merged: Record<string, unknown> = { ...current };
     for (const [key, value] of Object.entries(changes)) {
       if (value === null) delete merged[key];
@@ -194,9 +235,15 @@ export async function updateGroup(deps: ContactDeps, principal: Principal, id: s
   }
 }
 
+/** PUT /groups/{id}/sharing: replaces who the group is shared with (an empty list stops sharing). */
+export async function shareGroup(deps: ContactDeps, principal: Principal, id: string, input: unknown): Promise<Group> {
+  const { sharedWith } = parse(shareGroupSchema, input);
+  return updateGroup(deps, principal, id, { sharedWith });
+}
+
 export async function deleteGroup(deps: ContactDeps, principal: Principal, id: string): Promise<void> {
   const ws = principal.workspaceId;
-  await groupById(deps, ws, id);
+  await managedGroup(deps, principal, id);
   await deps.definitions.remove(ws, 'group', id);
   deps.definitionsCache?.invalidate(ws);
   await forgetLater(deps, ws, { kind: 'group', id });
@@ -205,8 +252,23 @@ export async function deleteGroup(deps: ContactDeps, principal: Principal, id: s
 export async function changeMembers(deps: ContactDeps, principal: Principal, id: string, input: unknown, op: 'add' | 'remove'): Promise<MembershipChange> {
   const { contactIds } = parse(membersSchema, input);
   const ws = principal.workspaceId;
-  await groupById(deps, ws, id);
-  return deps.store.changeGroup(ws, id, contactIds, op, deps.clock.now().toISOString());
+  const { group, visibility } = await visibleGroup(deps, principal, id);
+  if (!visibility.canUseGroup(group)) {
+    throw new ForbiddenError('This group is shared with you read-only: its members are not yours to change');
+  }
+  // Contacts the principal cannot read count as not found; one it can read but not change refuses the call.
+  const guard = (found: readonly Contact[]) => {
+    const readable = found.filter((c) => visibility.canRead(c));
+    const refused = readable.filter((c) => !visibility.canWrite(c));
+    if (refused.length > 0) {
+      const first = refused[0] as Contact;
+      throw new ForbiddenError(`${refused.length} of the contacts are not yours to change (${visibility.writeRefusal(first) ?? ''}), e.g. ${first.id}: nothing was changed`, [
+        ...refused.slice(0, 20).map((c) => ({ field: `contactIds.${contactIds.indexOf(c.id)}`, message: 'Read-only for you' })),
+      ]);
+    }
+    return readable;
+  };
+  return deps.store.changeGroup(ws, id, contactIds, op, deps.clock.now().toISOString(), visibility.all ? undefined : guard);
 }
 
 export async function getCategory(deps: ContactDeps, principal: Principal, id: string): Promise<Category> {

@@ -12,6 +12,7 @@
  */
 import { ConflictError } from '../errors';
 import type { Contact, ContactStatus } from './contact';
+import type { Visibility } from './visibility';
 
 export interface ContactPage {
   readonly items: Contact[];
@@ -61,6 +62,11 @@ export interface ListOptions {
   /** Case-insensitive prefix of the e-mail or of the name. */
   readonly q?: string;
   readonly filter?: ContactFilter;
+  /**
+   * Only contacts the principal may read (absent or `all`: every contact). `canRead` decides; a
+   * store may also push `scope` down (e.g. into its query filter) so hidden contacts cost less.
+   */
+  readonly visibility?: Pick<Visibility, 'all' | 'canRead' | 'scope'>;
 }
 
 export interface MembershipChange {
@@ -71,6 +77,12 @@ export interface MembershipChange {
   /** Ids with no contact in the workspace. */
   readonly notFound: string[];
 }
+
+/**
+ * Sees the contacts found before anything is written: returns those to go on with (the others are
+ * reported as not found) or throws to refuse the whole call.
+ */
+export type MembershipGuard = (found: readonly Contact[]) => readonly Contact[];
 
 /** A definition whose traces to wipe from contacts after it was deleted. */
 export type DefinitionRef = { readonly kind: 'group' | 'category' | 'field'; readonly id: string };
@@ -86,7 +98,7 @@ export interface ContactStore {
    * Adds the contacts to (or removes them from) a group, one conditional write per contact, each
    * bumping its version (so a concurrent PATCH based on the older version is retried, not lost).
    */
-  changeGroup(workspaceId: string, groupId: string, contactIds: readonly string[], op: 'add' | 'remove', at: string): Promise<MembershipChange>;
+  changeGroup(workspaceId: string, groupId: string, contactIds: readonly string[], op: 'add' | 'remove', at: string, guard?: MembershipGuard): Promise<MembershipChange>;
   /**
    * Best effort: removes a deleted definition's traces (membership, subscription, values) from
    * contacts until `deadline` (epoch ms). Returns whether it got through the whole workspace.

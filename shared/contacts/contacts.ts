@@ -1,11 +1,13 @@
 /**
  * Contact use cases. Each takes its ports as `deps`, the acting principal (whose workspace scopes
  * every read and write) and raw input, which is parsed here with the zod schemas.
- * Roles are not checked here: the router enforces every route's role in one place.
+ * Roles are not checked here: the router enforces every route's role in one place. Which contacts
+ * and groups the principal may see and change is (visibility.ts): a contact it cannot read is a
+ * 404 as if it did not exist (ids never leak), one it can read but not change is a 403 saying why.
  */
 import type { z } from 'zod';
 import type { Principal } from '../api/operation';
-import { NotFoundError, PreconditionFailedError, ValidationError } from '../errors';
+import { ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '../errors';
 import { fieldErrorsOf } from '../http/problem';
 import type { FieldError } from '../errors';
 import type { Clock } from '../ports/clock';
@@ -15,6 +17,7 @@ import type { CachedDefinitions, DefinitionStore } from './definition-store';
 import { parseCustomValues, valueSchema, type CustomFieldDefinition, type Definitions } from './definitions';
 import { ulid } from './ids';
 import { createContactSchema, listContactsQuerySchema, updateContactSchema } from './schemas';
+import { resolveVisibility, visibleDefinitions, type Directory, type Visibility } from './visibility';
 
 export interface ContactDeps {
   readonly store: ContactStore;
@@ -25,6 +28,11 @@ export interface ContactDeps {
   readonly definitionsCache?: CachedDefinitions;
   /** New contact ids; ULIDs unless a test pins them. */
   readonly newId?: (now: Date) => string;
+  /**
+   * Departments and users, to check the ones a contact is put in or a group is shared with exist.
+   * Without it (tests, tools) those ids go unchecked: an unknown id grants nobody anything.
+   */
+  readonly directory?: Directory;
 }
 
 /** The definitions, from the cache unless `fresh`. */
@@ -140,12 +148,57 @@ function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+const notFound = (id: string) => new NotFoundError(`No contact ${id} in this workspace`);
+
+/**
+ * A contact's department may be set to the principal's own (create) or left as it is; anything
+ * else is an admin's (or API key's) move, and the department must exist.
+ */
+async function checkDepartment(deps: ContactDeps, principal: Principal, visibility: Visibility, wanted: string | null | undefined, unchanged: string | undefined): Promise<void> {
+  if (wanted === undefined || (wanted ?? undefined) === unchanged) return;
+  if (!visibility.all) {
+    throw new ForbiddenError('Only an admin may put a contact in another department or take it out of one', [
+      { field: 'departmentId', message: principal.departmentId ? `Use your own department (${principal.departmentId}) or leave it out` : 'Leave it out' },
+    ]);
+  }
+  if (wanted !== null && deps.directory && !(await deps.directory.getDepartment(principal.workspaceId, wanted))) {
+    throw new ValidationError(`Invalid departmentId`, [{ field: 'departmentId', message: `No department ${wanted} in this workspace` }]);
+  }
+}
+
+/**
+ * Groups named in a contact's membership: ones the principal cannot see are reported like unknown
+ * ones; joining or leaving a visible group it may not use (a read-only share) is refused.
+ */
+function checkGroupChanges(defs: Definitions, visibility: Visibility, named: readonly string[], changed: readonly string[]): void {
+  if (visibility.all) return;
+  const byId = new Map(defs.groups.map((g) => [g.id, g]));
+  const errors: FieldError[] = [];
+  named.forEach((id, i) => {
+    const group = byId.get(id);
+    if (group && !visibility.canSeeGroup(group)) errors.push({ field: `groups.${i}`, message: `No group ${id} in this workspace` });
+  });
+  if (errors.length > 0) throw new ValidationError(`Invalid ${errors.map((e) => e.field).join(', ')}`, errors);
+  const refused = changed.filter((id) => {
+    const group = byId.get(id);
+    return group !== undefined && !visibility.canUseGroup(group);
+  });
+  if (refused.length > 0) {
+    throw new ForbiddenError(`The group ${refused.join(', ')} is shared with you read-only: its members are not yours to change`, [
+      { field: 'groups', message: 'Read-only group' },
+    ]);
+  }
+}
+
 export async function createContact(deps: ContactDeps, principal: Principal, input: unknown): Promise<Contact> {
   if (input === undefined) throw new ValidationError('The request needs a JSON body', [{ field: 'body', message: 'Required' }]);
   const { custom, ...data } = parse(createContactSchema, input, 'body');
   const ws = principal.workspaceId;
+  const visibility = await resolveVisibility(deps, principal);
+  await checkDepartment(deps, principal, visibility, data.departmentId, principal.departmentId);
   for (let round = 0; ; round++) {
     const checked = await checkAgainstDefinitions(deps, ws, { custom, groups: data.groups, subscriptions: data.subscriptions }, 'create', round > 0);
+    checkGroupChanges(checked.defs, visibility, data.groups, data.groups);
     if (!(await markUsage(deps, ws, checked.defs, checked.custom))) {
       if (round < maxDefinitionRounds) continue;
       throw new PreconditionFailedError('The custom field definitions keep changing: try again');
@@ -162,19 +215,23 @@ export async function createContact(deps: ContactDeps, principal: Principal, inp
       version: 1,
     });
     await deps.store.create(ws, contact);
-    return presentContact(contact, checked.defs);
+    return presentContact(contact, visibleDefinitions(checked.defs, visibility));
   }
 }
 
 export async function getContact(deps: ContactDeps, principal: Principal, id: string): Promise<Contact> {
   const [contact, defs] = await Promise.all([deps.store.get(principal.workspaceId, id), definitionsOf(deps, principal.workspaceId)]);
-  if (!contact) throw new NotFoundError(`No contact ${id} in this workspace`);
-  return presentContact(contact, defs);
+  const visibility = await resolveVisibility(deps, principal, defs);
+  if (!contact || !visibility.canRead(contact)) throw notFound(id);
+  return presentContact(contact, visibleDefinitions(defs, visibility));
 }
 
-async function getStored(deps: ContactDeps, principal: Principal, id: string): Promise<Contact> {
+/** The stored contact, if the principal may change it: 404 when it may not even read it, else 403. */
+async function getWritable(deps: ContactDeps, principal: Principal, visibility: Visibility, id: string): Promise<Contact> {
   const contact = await deps.store.get(principal.workspaceId, id);
-  if (!contact) throw new NotFoundError(`No contact ${id} in this workspace`);
+  if (!contact || !visibility.canRead(contact)) throw notFound(id);
+  const refusal = visibility.writeRefusal(contact);
+  if (refusal) throw new ForbiddenError(refusal);
   return contact;
 }
 
@@ -203,9 +260,11 @@ export async function updateContact(
   if (input === undefined) throw new ValidationError('The request needs a JSON body', [{ field: 'body', message: 'Required' }]);
   const { custom, ...changes } = parse(updateContactSchema, input, 'body');
   const ws = principal.workspaceId;
+  const visibility = await resolveVisibility(deps, principal);
   let freshDefinitions = false;
   for (let attempt = 1; ; attempt++) {
-    const current = await getStored(deps, principal, id);
+    const current = await getWritable(deps, principal, visibility, id);
+    await checkDepartment(deps, principal, visibility, changes.departmentId, current.departmentId);
     if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
       throw new PreconditionFailedError(`The contact is at version ${current.version}, not ${options.expectedVersion}: reload it and try again`);
     }
@@ -216,9 +275,16 @@ export async function updateContact(
       'update',
       freshDefinitions,
     );
+    // Groups the principal cannot see stay as they are; joining or leaving the others needs their use.
+    const hiddenGroups = visibility.all ? [] : current.groups.filter((g) => checked.defs.groups.some((d) => d.id === g && !visibility.canSeeGroup(d)));
+    if (changes.groups !== undefined) {
+      const wanted = changes.groups ?? [];
+      const moved = [...wanted.filter((g) => !current.groups.includes(g)), ...current.groups.filter((g) => !wanted.includes(g) && !hiddenGroups.includes(g))];
+      checkGroupChanges(checked.defs, visibility, wanted, moved);
+    }
     // An empty PATCH changes nothing, so it writes nothing and keeps the version.
     if (Object.values(changes).every((value) => value === undefined) && Object.keys(checked.custom).length === 0) {
-      return presentContact(current, checked.defs);
+      return presentContact(current, visibleDefinitions(checked.defs, visibility));
     }
     if (!(await markUsage(deps, ws, checked.defs, checked.custom))) {
       if (attempt >= maxUpdateAttempts) throw new PreconditionFailedError('The custom field definitions keep changing: try again');
@@ -236,7 +302,7 @@ export async function updateContact(
     }
     // Writing drops leftovers of deleted groups, categories and fields along the way.
     const liveGroups = new Set(checked.defs.groups.map((g) => g.id));
-    merged.groups = changes.groups === undefined ? current.groups.filter((g) => liveGroups.has(g)) : (changes.groups ?? []);
+    merged.groups = changes.groups === undefined ? current.groups.filter((g) => liveGroups.has(g)) : [...new Set([...(changes.groups ?? []), ...hiddenGroups])];
     const liveCategories = new Set(checked.defs.categories.map((c) => c.id));
     const subscriptions: Record<string, string> = Object.fromEntries(Object.entries(current.subscriptions).filter(([c]) => liveCategories.has(c)));
     for (const [category, state] of Object.entries(changes.subscriptions ?? {})) {
@@ -259,7 +325,7 @@ export async function updateContact(
     }
     try {
       await deps.store.update(ws, next, current);
-      return presentContact(next, checked.defs);
+      return presentContact(next, visibleDefinitions(checked.defs, visibility));
     } catch (error) {
       if (!(error instanceof StaleVersionError)) throw error;
       // Someone wrote in between: with If-Match that is the client's conflict; without, re-apply.
@@ -272,8 +338,9 @@ export async function updateContact(
 }
 
 export async function deleteContact(deps: ContactDeps, principal: Principal, id: string, options: UpdateOptions = {}): Promise<void> {
+  const visibility = await resolveVisibility(deps, principal);
   for (let attempt = 1; ; attempt++) {
-    const current = await getStored(deps, principal, id);
+    const current = await getWritable(deps, principal, visibility, id);
     if (options.expectedVersion !== undefined && options.expectedVersion !== current.version) {
       throw new PreconditionFailedError(`The contact is at version ${current.version}, not ${options.expectedVersion}`);
     }
@@ -322,9 +389,13 @@ export async function listContacts(deps: ContactDeps, principal: Principal, quer
   const ws = principal.workspaceId;
   const raw = (query ?? {}) as Readonly<Record<string, string>>;
   const needsDefinitions = group !== undefined || category !== undefined || Object.keys(raw).some((k) => k.startsWith('custom.'));
-  let defs = await definitionsOf(deps, ws);
+  let all = await definitionsOf(deps, ws);
+  let defs = all;
   const unknown = (d: Definitions) => (group !== undefined && !d.groups.some((g) => g.id === group)) || (category !== undefined && !d.categories.some((c) => c.id === category));
-  if (needsDefinitions && unknown(defs)) defs = await definitionsOf(deps, ws, true);
+  if (needsDefinitions && unknown(defs)) all = await definitionsOf(deps, ws, true);
+  const visibility = await resolveVisibility(deps, principal, all);
+  // A group the principal cannot see is no group to it, in the filter as in the results.
+  defs = visibleDefinitions(all, visibility);
   const errors: FieldError[] = [];
   if (group !== undefined && !defs.groups.some((g) => g.id === group)) errors.push({ field: 'group', message: `No group ${group} in this workspace` });
   if (category !== undefined && !defs.categories.some((c) => c.id === category)) errors.push({ field: 'category', message: `No category ${category} in this workspace` });
@@ -338,6 +409,6 @@ export async function listContacts(deps: ContactDeps, principal: Principal, quer
     scoreMax,
     ...(custom.length > 0 ? { custom } : {}),
   });
-  const page = await deps.store.list(ws, { limit, ...(cursor ? { cursor } : {}), ...(q ? { q } : {}), filter });
+  const page = await deps.store.list(ws, { limit, ...(cursor ? { cursor } : {}), ...(q ? { q } : {}), filter, visibility });
   return { ...page, items: page.items.map((c) => presentContact(c, defs)) };
 }

@@ -56,7 +56,7 @@ export interface Group {
   readonly id: string;
   readonly name: string;
   readonly description?: string;
-  /** Department of the creator: the group's owner (sharing is stored, not enforced yet). */
+  /** Department of the creator: the group's owner. Who sees its members: see visibility.ts. */
   readonly departmentId?: string;
   readonly sharedWith: readonly GroupShare[];
   readonly createdAt: string;
@@ -179,10 +179,17 @@ const groupFields = {
 
 export const createGroupSchema = z
   .strictObject({ name: groupFields.name, description: groupFields.description.optional(), sharedWith: groupFields.sharedWith.default([]) })
-  .meta({ description: 'A contact group; sharedWith is recorded for the coming visibility rules' });
+  .meta({ description: 'A contact group; sharedWith lets other departments or users read (or read and change) its members' });
 export const updateGroupSchema = z
   .strictObject({ name: groupFields.name.optional(), description: groupFields.description.nullable().optional(), sharedWith: groupFields.sharedWith.optional() })
   .meta({ description: 'Fields to change; null clears the description' });
+
+export const shareGroupSchema = z
+  .strictObject({ sharedWith: groupFields.sharedWith })
+  .meta({
+    description:
+      'Who else sees the group\'s contacts: departments or users, each with read or readWrite access; replaces the list (empty: shared with nobody)',
+  });
 
 export const createCategorySchema = z
   .strictObject({ name: groupFields.name, description: groupFields.description.optional() })

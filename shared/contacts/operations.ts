@@ -7,11 +7,13 @@ import { definitionStoreFromEnv } from '../adapters/aws/definition-store.dynamod
 import type { Operation, OperationRequest } from '../api/operation';
 import type { OperationId } from '../api/routes';
 import { principalOf } from '../http/router';
+import { identityStoreFromEnv } from '../identity/deps-from-env';
 import { systemClock } from '../ports/clock';
 import * as catalog from './catalog';
 import type { Contact } from './contact';
 import { createContact, deleteContact, getContact, listContacts, parseIfMatch, updateContact, type ContactDeps } from './contacts';
 import { CachedDefinitions } from './definition-store';
+import type { Directory } from './visibility';
 
 export type ContactOperationId = Extract<
   OperationId,
@@ -30,6 +32,7 @@ export type ContactOperationId = Extract<
   | 'getGroup'
   | 'updateGroup'
   | 'deleteGroup'
+  | 'shareGroup'
   | 'addGroupMembers'
   | 'removeGroupMembers'
   | 'listCategories'
@@ -99,6 +102,7 @@ export function createContactOperations(deps: ContactDeps): Record<ContactOperat
       await catalog.deleteGroup(deps, principalOf(request), idOf(request));
       return noContent;
     },
+    shareGroup: async (request) => ok(await catalog.shareGroup(deps, principalOf(request), idOf(request), request.body)),
     addGroupMembers: async (request) => ok(await catalog.changeMembers(deps, principalOf(request), idOf(request), request.body, 'add')),
     removeGroupMembers: async (request) => ok(await catalog.changeMembers(deps, principalOf(request), idOf(request), request.body, 'remove')),
 
@@ -116,6 +120,16 @@ export function createContactOperations(deps: ContactDeps): Record<ContactOperat
   };
 }
 
+/** The identity store, built on first use (only writes that name a department or a share need it). */
+function lazyDirectory(): Directory {
+  let store: Directory | undefined;
+  const get = () => (store ??= identityStoreFromEnv());
+  return {
+    getDepartment: (workspaceId, id) => get().getDepartment(workspaceId, id),
+    getUser: (workspaceId, id) => get().getUser(workspaceId, id),
+  };
+}
+
 export function contactDepsFromEnv(): ContactDeps {
   const definitions = definitionStoreFromEnv();
   return {
@@ -124,5 +138,6 @@ export function contactDepsFromEnv(): ContactDeps {
     definitions,
     // Per container, a few seconds at most: see CachedDefinitions.
     definitionsCache: new CachedDefinitions(definitions, systemClock),
+    directory: lazyDirectory(),
   };
 }

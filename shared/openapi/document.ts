@@ -16,11 +16,25 @@ import {
   groupSchema,
   membershipResultSchema,
   membersSchema,
+  shareGroupSchema,
   updateCategorySchema,
   updateFieldSchema,
   updateGroupSchema,
 } from '../contacts/definitions';
 import { contactPageSchema, contactSchema, createContactSchema, listContactsQuerySchema, updateContactSchema } from '../contacts/schemas';
+import { createExportSchema, exportSchema } from '../exports/model';
+import { createSegmentSchema, previewSchema, segmentSchema, updateSegmentSchema } from '../segments/segments';
+import {
+  completeUploadSchema,
+  createImportSchema,
+  importCreatedSchema,
+  importPageSchema,
+  importReportLinkSchema,
+  importSchema,
+  importStartedSchema,
+  listImportsQuerySchema,
+  startImportSchema,
+} from '../imports/job/schemas';
 
 type Json = Record<string, unknown>;
 
@@ -73,9 +87,17 @@ function componentSchemas(): Record<string, Json> {
   inputs.add(createGroupSchema, { id: 'GroupCreate' });
   inputs.add(updateGroupSchema, { id: 'GroupUpdate' });
   inputs.add(membersSchema, { id: 'GroupMembers' });
+  inputs.add(shareGroupSchema, { id: 'GroupSharing' });
   inputs.add(createCategorySchema, { id: 'CategoryCreate' });
   inputs.add(updateCategorySchema, { id: 'CategoryUpdate' });
   inputs.add(signInSchema, { id: 'SignIn' });
+  inputs.add(createSegmentSchema, { id: 'SegmentCreate' });
+  inputs.add(updateSegmentSchema, { id: 'SegmentUpdate' });
+  inputs.add(previewSchema, { id: 'SegmentPreview' });
+  inputs.add(createExportSchema, { id: 'ExportCreate' });
+  inputs.add(createImportSchema, { id: 'ImportCreate' });
+  inputs.add(completeUploadSchema, { id: 'ImportUploadComplete' });
+  inputs.add(startImportSchema, { id: 'ImportStart' });
   const outputs = z.registry<{ id: string }>();
   outputs.add(contactSchema, { id: 'Contact' });
   outputs.add(contactPageSchema, { id: 'ContactPage' });
@@ -90,6 +112,18 @@ function componentSchemas(): Record<string, Json> {
   outputs.add(healthSchema, { id: 'Health' });
   outputs.add(signInResultSchema, { id: 'SignInResult' });
   outputs.add(meSchema, { id: 'Me' });
+  outputs.add(segmentSchema, { id: 'Segment' });
+  outputs.add(z.object({ items: z.array(segmentSchema) }), { id: 'SegmentList' });
+  outputs.add(z.object({ count: z.number().int(), sample: z.array(contactSchema).meta({ description: 'Up to 10 of the newest matching contacts' }) }), { id: 'SegmentPreviewResult' });
+  outputs.add(z.object({ count: z.number().int(), evaluatedAt: z.iso.datetime() }), { id: 'SegmentCount' });
+  outputs.add(exportSchema, { id: 'Export' });
+  outputs.add(z.object({ items: z.array(exportSchema), nextCursor: z.string().optional() }), { id: 'ExportList' });
+  outputs.add(z.object({ id: z.string(), status: z.literal('queued') }), { id: 'ExportQueued' });
+  outputs.add(importSchema, { id: 'Import' });
+  outputs.add(importCreatedSchema, { id: 'ImportCreated' });
+  outputs.add(importPageSchema, { id: 'ImportPage' });
+  outputs.add(importReportLinkSchema, { id: 'ImportReportLink' });
+  outputs.add(importStartedSchema, { id: 'ImportStarted' });
   const uri = (id: string) => `#/components/schemas/${id}`;
   const all = {
     ...z.toJSONSchema(inputs, { io: 'input', uri }).schemas,
@@ -108,7 +142,7 @@ function componentSchemas(): Record<string, Json> {
 const problemResponses = {
   BadRequest: 'The request is invalid; `errors` names each offending field',
   Unauthorized: 'No valid credentials (missing or bad token, bad signature, body hash mismatch)',
-  Forbidden: 'The caller\'s role is below the one the route needs',
+  Forbidden: 'The caller\'s role is below the one the route needs, or the contact or group is visible to the caller but not its to change',
   NotFound: 'No such resource (or route)',
   MethodNotAllowed: 'The path exists but not with this method; see the Allow header',
   Conflict: 'The change conflicts with existing data (e.g. a duplicate e-mail)',
@@ -158,6 +192,36 @@ function definitionDocs(
 
 /** What each operation takes and returns; operations not listed get a generic JSON answer. */
 const operationDocs: Partial<Record<OperationId, OperationDoc>> = {
+  createImport: {
+    requestSchema: 'ImportCreate',
+    description:
+      'Upload the file with one PUT to `upload.url` (files up to 100 MiB) or, for larger files, PUT each part to its ' +
+      '`multipart.parts[].url` and POST /imports/{id}/complete with the ETags. The upload starts a preview: GET the import ' +
+      'until its status is `ready` (or `failed`, with `error.detail`).',
+    ok: { status: 201, description: 'Created; upload the file next', schema: 'ImportCreated', headers: { Location: { description: 'URL of the import', schema: { type: 'string' } } } },
+    problems: ['BadRequest'],
+  },
+  listImports: { query: listImportsQuerySchema, ok: { status: 200, description: 'One page of imports', schema: 'ImportPage' }, problems: ['BadRequest'] },
+  getImport: { ok: { status: 200, description: 'The import', schema: 'Import' }, problems: ['NotFound'] },
+  completeImportUpload: {
+    requestSchema: 'ImportUploadComplete',
+    ok: { status: 202, description: 'Upload completed; the preview follows', schema: 'Import' },
+    problems: ['BadRequest', 'NotFound', 'Conflict'],
+  },
+  startImport: {
+    requestSchema: 'ImportStart',
+    description:
+      'Only a `ready` import starts (409 otherwise). `keys` identify a contact within the file and against the database ' +
+      '(e-mail by default); `policy` says what a match does: `skip`, `update` (the file\'s values win) or `updateEmpty` (only ' +
+      'empty fields are filled). `mode: compare` writes nothing and reports rows as new, present or different.',
+    ok: { status: 202, description: 'Queued', schema: 'ImportStarted' },
+    problems: ['BadRequest', 'NotFound', 'Conflict'],
+  },
+  getImportReport: {
+    description: 'The report is a UTF-8 CSV with a BOM: row, outcome, field, original, corrected, reason.',
+    ok: { status: 200, description: 'A presigned download URL', schema: 'ImportReportLink' },
+    problems: ['NotFound'],
+  },
   getHealth: { ok: { status: 200, description: 'The API is up', schema: 'Health' } },
   getOpenApi: { ok: { status: 200, description: 'This document' } },
   signIn: { requestSchema: 'SignIn', ok: { status: 200, description: 'Signed in', schema: 'SignInResult' }, problems: ['BadRequest'] },
@@ -199,6 +263,43 @@ const operationDocs: Partial<Record<OperationId, OperationDoc>> = {
     update: 'updateCategory',
     remove: 'deleteCategory',
   }),
+  shareGroup: {
+    requestSchema: 'GroupSharing',
+    description:
+      'Members of a group shared with a department or user become visible to it (`read`), or visible and changeable ' +
+      '(`readWrite`, for operators and above). Admins share any group, managers their own department\'s (403 otherwise).',
+    ok: { status: 200, description: 'The group with its new sharing', schema: 'Group' },
+    problems: ['BadRequest', 'NotFound', 'PreconditionFailed'],
+  },
+  listSegments: { ok: { status: 200, description: 'Every segment of the workspace', schema: 'SegmentList' } },
+  createSegment: {
+    requestSchema: 'SegmentCreate',
+    description: 'Rules are checked against the field types and the workspace\'s custom fields, groups and categories; a 400 names each offending `rules.conditions.<i>.value`.',
+    ok: { status: 201, description: 'Created', schema: 'Segment', headers: { Location: { description: 'URL of the new segment', schema: { type: 'string' } } } },
+    problems: ['BadRequest'],
+  },
+  getSegment: { ok: { status: 200, description: 'The segment', schema: 'Segment' }, problems: ['NotFound'] },
+  updateSegment: { requestSchema: 'SegmentUpdate', ok: { status: 200, description: 'The updated segment', schema: 'Segment' }, problems: ['BadRequest', 'NotFound', 'PreconditionFailed'] },
+  deleteSegment: { ok: { status: 204, description: 'Deleted' }, problems: ['NotFound'] },
+  previewSegment: {
+    requestSchema: 'SegmentPreview',
+    description: 'Counts only the contacts the caller may read.',
+    ok: { status: 200, description: 'The count and a sample', schema: 'SegmentPreviewResult' },
+    problems: ['BadRequest'],
+  },
+  countSegment: {
+    description: 'Counts only the contacts the caller may read; 400 when the segment names a field, group or category deleted since.',
+    ok: { status: 200, description: 'The count now', schema: 'SegmentCount' },
+    problems: ['BadRequest', 'NotFound'],
+  },
+  listExports: { ok: { status: 200, description: 'Your exports (admins: all), newest first; no download links', schema: 'ExportList' }, problems: ['BadRequest'] },
+  createExport: {
+    requestSchema: 'ExportCreate',
+    description: 'Files hold only the contacts the caller may read. CSV: UTF-8 with BOM; cells starting with = + - @ are prefixed with \'.',
+    ok: { status: 202, description: 'Queued; follow GET /exports/{id}', schema: 'ExportQueued' },
+    problems: ['BadRequest'],
+  },
+  getExport: { ok: { status: 200, description: 'The export; completed exports carry download links valid for an hour', schema: 'Export' }, problems: ['NotFound'] },
   addGroupMembers: {
     requestSchema: 'GroupMembers',
     ok: { status: 200, description: 'What changed; ids with no contact are listed, not an error', schema: 'MembershipResult' },

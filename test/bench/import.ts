@@ -9,8 +9,10 @@
  *   (b) pipeline   — openImport + cleanRow + within-file dedupe by e-mail (what an import does
  *                    before writing).
  * Prints rows/s, the ratio (b)/(a), peak RSS and peak heap per size (flat = streaming works).
- * Figures, never pass/fail. End to end into the sandbox store is not measured yet: the import use
- * case that writes contacts isn't built.
+ * Then (c) end to end into the sandbox store: a fresh sandbox, the API's presigned upload, the
+ * upload trigger's preview, POST start, the queue and the worker writing every contact into
+ * dynalite (BENCH_IMPORT_E2E_ROWS, default 20000; 0 skips it), timed from start to completed.
+ * Figures, never pass/fail.
  */
 import { fork } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
@@ -134,7 +136,19 @@ async function main(): Promise<void> {
       console.log(`  ratio (b)/(a): parse + clean + dedupe runs at ${(rate(pipeline) / rate(papaparse)).toFixed(2)}× the rows/s of a bare papaparse parse`);
       all.push({ size, results });
     }
-    console.log('\nEnd to end into the sandbox store: not measured yet (the import use case that writes contacts is not built).');
+    // (c) end to end: upload through the API's presigned URL, the upload trigger, the queue, the
+    // worker writing every contact into dynalite, the report; one size, as it takes longest.
+    const e2eRows = Number(process.env.BENCH_IMPORT_E2E_ROWS ?? '20000');
+    if (e2eRows > 0) {
+      const file = join(dir, `contacts-e2e-${e2eRows}.csv`);
+      await writeFixture(file, e2eRows);
+      const r = await inChildE2e(file);
+      console.log(
+        `\nEnd to end into the sandbox store (${thousands(e2eRows)} rows, presigned upload → preview → worker → dynalite, policy skip):` +
+          `\n  ${r.seconds.toFixed(1)} s  ${thousands(Math.round(r.rows / r.seconds))} rows/s  peak RSS ${mib(r.peakRss)}` +
+          `\n  outcomes ${JSON.stringify(r.counts)}`,
+      );
+    }
     if (all.length > 1) {
       const first = all[0]!;
       const last = all[all.length - 1]!;
@@ -151,10 +165,72 @@ async function main(): Promise<void> {
   }
 }
 
+interface E2eResult {
+  readonly rows: number;
+  readonly seconds: number;
+  readonly peakRss: number;
+  readonly counts: Record<string, number>;
+}
+
+function inChildE2e(file: string): Promise<E2eResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--e2e', file], { execArgv: process.execArgv });
+    let result: E2eResult | undefined;
+    child.on('message', (message) => (result = message as E2eResult));
+    child.on('error', reject);
+    child.on('exit', (code) => (result && code === 0 ? resolve(result) : reject(new Error(`e2e on ${file} exited ${code}`))));
+  });
+}
+
+/** One import through a fresh sandbox, timed from POST start to status completed. */
+async function runE2e(file: string): Promise<E2eResult> {
+  const { startSandbox } = await import('../../infra/local/sandbox');
+  const { readFileSync } = await import('node:fs');
+  const dataDir = mkdtempSync(join(tmpdir(), 'pigeon-bench-e2e-'));
+  const sandbox = await startSandbox({ dataDir, seed: true, quiet: true, console: false });
+  try {
+    const call = async (method: string, path: string, token: string, body?: unknown) => {
+      const response = await fetch(`${sandbox.apiUrl}${path}`, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return (await response.json()) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    };
+    const { idToken } = await call('POST', '/auth/sign-in', '', { email: sandbox.demo?.adminEmail, password: sandbox.demo?.adminPassword });
+    const bytes = readFileSync(file);
+    const created = await call('POST', '/imports', idToken, { fileName: 'bench.csv', fileSize: bytes.length });
+    await fetch(created.upload.url, { method: 'PUT', body: bytes });
+    const wait = async (statuses: string[]) => {
+      for (;;) {
+        const job = await call('GET', `/imports/${created.id}`, idToken);
+        if (statuses.includes(job.status)) return job;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    await wait(['ready', 'failed']);
+    const t0 = performance.now();
+    await call('POST', `/imports/${created.id}/start`, idToken, { policy: 'skip' });
+    const done = await wait(['completed', 'failed']);
+    const seconds = (performance.now() - t0) / 1000;
+    if (done.status !== 'completed') throw new Error(`import failed: ${JSON.stringify(done.error)}`);
+    return { rows: done.progress.rowsRead, seconds, peakRss: process.resourceUsage().maxRSS * 1024, counts: done.progress };
+  } finally {
+    await sandbox.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const e2eAt = process.argv.indexOf('--e2e');
+if (e2eAt >= 0) {
+  const result = await runE2e(process.argv[e2eAt + 1]!);
+  process.send!(result, () => process.exit(0));
+}
+
 const stageAt = process.argv.indexOf('--stage');
 if (stageAt >= 0) {
   const result = await runStage(process.argv[stageAt + 1] as Stage, process.argv[stageAt + 2]!);
   process.send!(result, () => process.exit(0));
-} else {
+} else if (e2eAt < 0) {
   await main();
 }

@@ -35,6 +35,8 @@ export function templates(stacks: PigeonStacks): Templates {
     analytics: Template.fromStack(stacks.analytics),
     scheduling: Template.fromStack(stacks.scheduling),
     consoleContent: Template.fromStack(stacks.consoleContent),
+    imports: Template.fromStack(stacks.imports),
+    exports: Template.fromStack(stacks.exports),
   };
 }
 

@@ -201,7 +201,9 @@ describe('identity operations (local runtime)', () => {
     expect(departments.items.map((d) => d.name)).toEqual(['Marketing']);
     expect(signedIn.user.departmentId).toBe(departments.items[0]!.id);
 
-    const contacts = await listContacts(contactDepsFromEnv(), { kind: 'user', id: 'x', workspaceId: first.workspaceId, role: 'viewer' }, {});
+    // A viewer of the demo department: the demo contacts are the Marketing department's.
+    const viewer = { kind: 'user', id: 'x', workspaceId: first.workspaceId, role: 'viewer', departmentId: departments.items[0]!.id } as const;
+    const contacts = await listContacts(contactDepsFromEnv(), viewer, {});
     expect(contacts.items.map((c) => c.name).sort()).toEqual(['Emily Carter', 'James Lee', '林志豪', '王小明', '陳美玲'].sort());
   });
 });

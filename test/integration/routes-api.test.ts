@@ -9,6 +9,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTables, localCredentials, localRegion, startDynalite, type RunningDynamo } from '../../infra/local/emulators/dynamodb';
 import type { Principal } from '../../shared/api/operation';
+import { identityStoreFromEnv } from '../../shared/identity/deps-from-env';
 import { apiEvent, lambdaContext, loadSampleEvent, userPrincipal, type EventOptions } from '../unit/http-fixtures';
 
 type Handler = (event: APIGatewayProxyEvent, context: ReturnType<typeof lambdaContext>) => Promise<APIGatewayProxyResult>;
@@ -184,7 +185,14 @@ describe('API handler against dynalite', () => {
     const id = created.json?.id as string;
     // The samples carry the authorizer's context for their own workspace; point them at the new contact.
     const sampleAuthor = loadSampleEvent('get-contact.json').requestContext.authorizer as Record<string, string>;
-    const author: Principal = { kind: 'user', id: sampleAuthor.principalId as string, workspaceId: sampleAuthor.workspaceId as string, role: 'operator' };
+    // Its department too: the contact was created in it, and only its department sees it.
+    const author: Principal = {
+      kind: 'user',
+      id: sampleAuthor.principalId as string,
+      workspaceId: sampleAuthor.workspaceId as string,
+      role: 'operator',
+      departmentId: sampleAuthor.departmentId as string,
+    };
     expect((await call(withPrincipal(loadSampleEvent('get-contact.json'), author, id))).statusCode).toBe(200);
     expect((await call(loadSampleEvent('list-contacts.json'))).json?.items.map((c: { id: string }) => c.id)).toContain(id);
     expect((await call(withPrincipal(loadSampleEvent('update-contact.json'), author, id))).statusCode).toBe(200);
@@ -245,7 +253,10 @@ describe('custom fields, groups and categories through the API handler', () => {
   });
 
   it('adds and removes group members in bulk, reporting unknown ids, and filters combined with pagination', async () => {
-    const group = await call({ method: 'POST', resource: '/groups', principal: manager, body: { name: '高雄門市', sharedWith: [{ kind: 'department', id: 'dep_south', access: 'readWrite' }] } });
+    // Shares name departments that exist in the workspace.
+    const south = await call({ method: 'POST', resource: '/departments', principal: admin, body: { name: '南區' } });
+    expect(south.statusCode).toBe(201);
+    const group = await call({ method: 'POST', resource: '/groups', principal: manager, body: { name: '高雄門市', sharedWith: [{ kind: 'department', id: south.json?.id, access: 'readWrite' }] } });
     expect(group.statusCode).toBe(201);
     expect(group.headers?.Location).toMatch(new RegExp(`/groups/${group.json?.id}$`));
     expect((await call({ method: 'POST', resource: '/groups', principal: op, body: { name: 'x' } })).statusCode).toBe(403);
@@ -320,6 +331,8 @@ describe('committed sample events of the catalog routes', () => {
     const field = await call(loadSampleEvent('create-field.json'));
     expect(field.statusCode).toBe(201);
     expect(field.json).toMatchObject({ name: 'member_level', type: 'single_choice' });
+    // The sample shares its group with dep_sales of ws_demo: that department must exist.
+    await identityStoreFromEnv().createDepartment({ id: 'dep_sales', workspaceId: 'ws_demo', name: 'Sales', createdAt: new Date().toISOString() });
     const group = await call(loadSampleEvent('create-group.json'));
     expect(group.statusCode).toBe(201);
     const sample = loadSampleEvent('add-group-members.json');

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { routes } from '../../shared/api/routes';
 import { roleAtLeast, roles } from '../../shared/auth/roles';
-import { canOpen, pageAccess, pageOf, pages } from '../../console/src/routing';
+import { canOpen, pageAccess, pageOf, pages, subRouteOf } from '../../console/src/routing';
 
 /** The API route each console page lists its data from. */
-const listRoute = { contacts: '/contacts', users: '/users', 'api-keys': '/api-keys' } as const;
+const listRoute = { contacts: '/contacts', segments: '/segments', groups: '/groups', fields: '/fields', categories: '/categories', imports: '/imports', exports: '/exports', users: '/users', 'api-keys': '/api-keys' } as const;
 
 describe('console routing', () => {
   test('a page is offered to exactly the roles its list route admits', () => {
@@ -29,5 +29,13 @@ describe('console routing', () => {
     expect(pageOf('#/')).toBeUndefined();
     expect(pageOf('#/nope')).toBeUndefined();
     expect(pageOf('#/constructor')).toBeUndefined();
+  });
+
+  test('what follows the page in the hash is its sub-route (an import id, export filters)', () => {
+    expect(pageOf('#/imports/imp_123')).toBe('imports');
+    expect(subRouteOf('#/imports/imp_123').path).toBe('imp_123');
+    expect(subRouteOf('#/imports').path).toBe('');
+    expect(subRouteOf('#/exports?group=g1&status=active').query.get('group')).toBe('g1');
+    expect(subRouteOf('#/exports?group=g1&status=active').path).toBe('');
   });
 });

@@ -1,7 +1,11 @@
-import { useId, useState, type FormEvent } from 'react';
-import { ApiError, NetworkError, type ApiClient, type Contact, type ContactInput } from '../api';
+import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
+import { ApiError, NetworkError, type ApiClient, type Contact } from '../api';
+import { catalogApi, type FullContactInput } from '../catalog-api';
+import { fieldMessage } from '../form-errors';
 import { useI18n } from '../i18n/I18nProvider';
 import { type MessageKey } from '../i18n/en';
+import { type Definitions } from '../use-definitions';
+import { ContactExtras, extrasChanges, extrasCreate, extrasOf, type ExtraValues } from './ContactExtras';
 import { Modal } from './Modal';
 
 const textFields = ['email', 'mobile', 'fax', 'name', 'company', 'title', 'birthday', 'city', 'address', 'gender', 'language', 'status'] as const;
@@ -23,8 +27,8 @@ function tagsOf(text: string): string[] {
 }
 
 /** A create sends only what was filled in. */
-function createInput(values: FormValues): ContactInput {
-  const input: ContactInput = {};
+function createInput(values: FormValues): FullContactInput {
+  const input: FullContactInput = {};
   for (const field of textFields) {
     const value = values[field].trim();
     // A new contact starts active; the status select is only offered when editing.
@@ -36,9 +40,9 @@ function createInput(values: FormValues): ContactInput {
 }
 
 /** An update sends only what changed; an emptied field is sent as null, which clears it. */
-function changesOf(original: Contact, values: FormValues): ContactInput {
+function changesOf(original: Contact, values: FormValues): FullContactInput {
   const before = valuesOf(original);
-  const changes: ContactInput = {};
+  const changes: FullContactInput = {};
   for (const field of textFields) {
     const value = values[field].trim();
     if (value !== before[field]) changes[field] = value === '' ? null : value;
@@ -51,21 +55,35 @@ function changesOf(original: Contact, values: FormValues): ContactInput {
 export function ContactForm({
   api,
   contact,
+  defs,
   onSaved,
   onClose,
 }: {
   api: ApiClient;
   contact?: Contact;
+  /** Custom fields, groups and categories: the form offers them when given. */
+  defs?: Definitions;
   onSaved: (contact: Contact, created: boolean) => void;
   onClose: () => void;
 }) {
   const { t } = useI18n();
   const formId = useId();
+  const catalog = useMemo(() => catalogApi(api), [api]);
   const [values, setValues] = useState<FormValues>(() => valuesOf(contact));
-  const [fieldErrors, setFieldErrors] = useState<Partial<Record<TextField | 'tags', string>>>({});
+  const [extras, setExtras] = useState<ExtraValues>(() => extrasOf(contact, defs));
+  // Keyed by the API's problem field: `email`, `tags`, `score`, `groups`, `custom.<name>`, `subscriptions.<id>`.
+  const [fieldErrors, setFieldErrors] = useState<Partial<Record<string, string>>>({});
   const [formError, setFormError] = useState<string | undefined>();
   const [extraErrors, setExtraErrors] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
+  // Bumped when the API's answer marks inputs: the first marked one is brought into view, as the
+  // long form may have it scrolled away (a custom field far below the summary).
+  const [marked, setMarked] = useState(0);
+  const formRef = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (marked === 0) return;
+    formRef.current?.querySelector('.field--invalid')?.scrollIntoView({ block: 'center' });
+  }, [marked]);
 
   const set = (field: keyof FormValues) => (event: { target: { value: string } }) => {
     setValues((current) => ({ ...current, [field]: event.target.value }));
@@ -75,13 +93,24 @@ export function ContactForm({
   function showApiError(error: unknown) {
     if (error instanceof NetworkError) return setFormError(t('common.network'));
     if (!(error instanceof ApiError)) return setFormError(t('common.unexpected', { status: '?' }));
-    const next: Partial<Record<TextField | 'tags', string>> = {};
+    const next: Partial<Record<string, string>> = {};
     const extra: string[] = [];
     for (const problem of error.problem.errors ?? []) {
-      // `tags.2` belongs to the tags input; anything not on the form is listed above it.
-      const top = problem.field.split('.')[0] as TextField | 'tags';
-      if (top in values) next[top] = next[top] ? `${next[top]} ${problem.message}` : problem.message;
-      else extra.push(problem.field ? `${problem.field}: ${problem.message}` : problem.message);
+      // `tags.2` belongs to the tags input, `custom.size.1` to the size input; anything not on the
+      // form is listed above it.
+      const parts = problem.field.split('.');
+      const top = parts[0] ?? '';
+      const key = (top === 'custom' || top === 'subscriptions') && parts[1] ? `${top}.${parts[1]}` : top;
+      const onForm =
+        top in values ||
+        (defs !== undefined &&
+          (key === 'score' ||
+            key === 'groups' ||
+            (top === 'custom' && defs.fields.some((f) => f.name === parts[1])) ||
+            (top === 'subscriptions' && defs.categories.some((c) => c.id === parts[1]))));
+      const message = fieldMessage(t, problem.message);
+      if (onForm) next[key] = next[key] ? `${next[key]} ${message}` : message;
+      else extra.push(problem.field ? `${problem.field}: ${message}` : message);
     }
     switch (error.status) {
       case 400:
@@ -108,6 +137,7 @@ export function ContactForm({
     }
     setFieldErrors(next);
     setExtraErrors(extra);
+    if (Object.keys(next).length > 0) setMarked((n) => n + 1);
   }
 
   async function submit(event: FormEvent) {
@@ -122,11 +152,11 @@ export function ContactForm({
     setBusy(true);
     try {
       if (contact) {
-        const changes = changesOf(contact, values);
+        const changes: FullContactInput = { ...changesOf(contact, values), ...(defs ? extrasChanges(contact, extras, defs) : {}) };
         if (Object.keys(changes).length === 0) return onClose();
-        onSaved(await api.updateContact(contact.id, changes, contact.version), false);
+        onSaved(await catalog.updateContact(contact.id, changes, contact.version), false);
       } else {
-        onSaved(await api.createContact(createInput(values)), true);
+        onSaved(await catalog.createContact({ ...createInput(values), ...(defs ? extrasCreate(extras, defs) : {}) }), true);
       }
     } catch (error) {
       showApiError(error);
@@ -215,7 +245,7 @@ export function ContactForm({
         </>
       }
     >
-      <form id={formId} onSubmit={submit} noValidate>
+      <form id={formId} ref={formRef} onSubmit={submit} noValidate>
         {formError || extraErrors.length > 0 ? (
           <div className="notice notice--error" role="alert" data-testid="contact-form-error">
             {formError ? <p>{formError}</p> : null}
@@ -260,6 +290,18 @@ export function ContactForm({
               ])
             : null}
         </fieldset>
+        {defs ? (
+          <ContactExtras
+            formId={formId}
+            defs={defs}
+            values={extras}
+            errors={fieldErrors}
+            onChange={(next, changedKey) => {
+              setExtras(next);
+              setFieldErrors((current) => ({ ...current, [changedKey]: undefined }));
+            }}
+          />
+        ) : null}
       </form>
     </Modal>
   );

@@ -3,11 +3,18 @@ import { type SignedInUser } from '../api';
 import { useI18n } from '../i18n/I18nProvider';
 import { type MessageKey } from '../i18n/en';
 import { canOpen, hrefOf, type PageId } from '../routing';
+import { CategoryIcon, FieldIcon, GroupIcon, SegmentIcon } from './catalog-icons';
 import { LanguageSwitch } from './LanguageSwitch';
 
 /** The sections there are, in menu order; each shows only to roles that may open it. */
 const sections: readonly { page: PageId; label: MessageKey; icon: ReactNode }[] = [
   { page: 'contacts', label: 'nav.contacts', icon: '☰' },
+  { page: 'segments', label: 'nav.segments', icon: <SegmentIcon /> },
+  { page: 'groups', label: 'nav.groups', icon: <GroupIcon /> },
+  { page: 'fields', label: 'nav.fields', icon: <FieldIcon /> },
+  { page: 'categories', label: 'nav.categories', icon: <CategoryIcon /> },
+  { page: 'imports', label: 'nav.imports', icon: <ImportIcon /> },
+  { page: 'exports', label: 'nav.exports', icon: <ExportIcon /> },
   { page: 'users', label: 'nav.users', icon: <UsersIcon /> },
   { page: 'api-keys', label: 'nav.apiKeys', icon: <KeyIcon /> },
 ];
@@ -19,6 +26,26 @@ function UsersIcon() {
       <circle cx="6" cy="5" r="2.5" />
       <path d="M1.5 14c0-2.5 2-4.3 4.5-4.3s4.5 1.8 4.5 4.3" />
       <path d="M10.5 2.8a2.4 2.4 0 0 1 0 4.5M12 9.9c1.5.5 2.5 2 2.5 4.1" />
+    </svg>
+  );
+}
+
+/** An arrow into a tray: a list coming in. */
+function ImportIcon() {
+  return (
+    <svg className="nav-icon" viewBox="0 0 16 16" width="15" height="15" fill="none" stroke="currentColor" strokeWidth="1.5" focusable="false">
+      <path d="M8 1.5v8M4.8 6.5 8 9.7l3.2-3.2" />
+      <path d="M2 10.5v3h12v-3" />
+    </svg>
+  );
+}
+
+/** An arrow out of a tray: a list going out. */
+function ExportIcon() {
+  return (
+    <svg className="nav-icon" viewBox="0 0 16 16" width="15" height="15" fill="none" stroke="currentColor" strokeWidth="1.5" focusable="false">
+      <path d="M8 9.5v-8M4.8 4.7 8 1.5l3.2 3.2" />
+      <path d="M2 10.5v3h12v-3" />
     </svg>
   );
 }

@@ -2,6 +2,9 @@
  * English messages. Keys are shared with zh-TW.ts; test/unit/console-i18n.test.ts checks both
  * catalogues carry the same keys and the same {placeholders}.
  */
+import { catalogEn } from './catalog.en';
+import { jobsEn } from './jobs.en';
+
 export const en = {
   'app.name': 'Pigeon',
   'app.tagline': 'E-mail · SMS · Fax marketing',
@@ -211,6 +214,12 @@ export const en = {
   'apiKeys.howToString': 'The signature is the hex HMAC-SHA256, keyed with the secret, of these lines joined by a line feed:',
   'apiKeys.howToLimits': 'This key may make {rate} requests per second, with bursts of {burst}.',
   'apiKeys.done': 'I have saved the secret',
+
+  // 名單匯入 / 名單下載 (jobs.en.ts)
+  ...jobsEn,
+
+  // 延伸資料庫 / 客戶群組 / 電子報分類 / 客戶分群 (catalog.en.ts)
+  ...catalogEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

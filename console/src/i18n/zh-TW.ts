@@ -3,6 +3,8 @@
  * Keys must match en.ts; test/unit/console-i18n.test.ts checks it.
  */
 import { type MessageKey } from './en';
+import { catalogZhTW } from './catalog.zh-TW';
+import { jobsZhTW } from './jobs.zh-TW';
 
 export const zhTW: Record<MessageKey, string> = {
   'app.name': '信鴿',
@@ -213,4 +215,10 @@ export const zhTW: Record<MessageKey, string> = {
   'apiKeys.howToString': '簽章為以金鑰密碼對下列各行（以換行字元連接）計算的 HMAC-SHA256，以十六進位表示：',
   'apiKeys.howToLimits': '此金鑰每秒可發出 {rate} 個請求，瞬間最多 {burst} 個。',
   'apiKeys.done': '我已保存金鑰密碼',
+
+  // 名單匯入 / 名單下載 (jobs.zh-TW.ts)
+  ...jobsZhTW,
+
+  // 延伸資料庫 / 客戶群組 / 電子報分類 / 客戶分群 (catalog.zh-TW.ts)
+  ...catalogZhTW,
 };

@@ -1,9 +1,13 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, NetworkError, type ApiClient, type Contact, type Role } from '../api';
+import { catalogApi, type ContactFilters } from '../catalog-api';
+import { ContactFilterBar, filtersFromQuery, filtersToQuery, filterKey } from '../components/ContactFilterBar';
 import { ContactForm } from '../components/ContactForm';
 import { Modal } from '../components/Modal';
 import { type MessageKey } from '../i18n/en';
 import { useI18n } from '../i18n/I18nProvider';
+import { subRouteOf } from '../routing';
+import { useDefinitions } from '../use-definitions';
 
 const pageSize = 25;
 const searchDelayMs = 300;
@@ -24,6 +28,17 @@ export function ContactsPage({ api, role }: { api: ApiClient; role: Role }) {
   const [searchText, setSearchText] = useState('');
   const [query, setQuery] = useState('');
   const [list, setList] = useState<ListState>({ kind: 'loading' });
+  const catalog = useMemo(() => catalogApi(api), [api]);
+  const { defs } = useDefinitions(catalog);
+  // Filters (group, category, status, score range) start from the address (#/contacts?group=…),
+  // so the groups and categories pages can link to their contacts, and follow it.
+  const [filters, setFilters] = useState<Omit<ContactFilters, 'q'>>(() => filtersFromQuery(subRouteOf(window.location.hash).query));
+  const filtersKey = filterKey(filters);
+  useEffect(() => {
+    const query = filtersToQuery(filters);
+    const hash = `#/contacts${query ? `?${query}` : ''}`;
+    if (window.location.hash !== hash) window.history.replaceState(null, '', hash);
+  }, [filtersKey]);
   const [reloadCount, setReloadCount] = useState(0);
   const [editing, setEditing] = useState<Contact | 'new' | undefined>();
   const [deleting, setDeleting] = useState<Contact | undefined>();
@@ -53,7 +68,7 @@ export function ContactsPage({ api, role }: { api: ApiClient; role: Role }) {
   useEffect(() => {
     const current = ++generation.current;
     setList({ kind: 'loading' });
-    api.listContacts({ q: query || undefined, limit: pageSize }).then(
+    catalog.listContacts({ ...filters, q: query || undefined, limit: pageSize }).then(
       (page) => {
         if (current !== generation.current) return;
         setList({ kind: 'ready', items: [...page.items], nextCursor: page.nextCursor, loadingMore: false });
@@ -64,14 +79,14 @@ export function ContactsPage({ api, role }: { api: ApiClient; role: Role }) {
       },
     );
     // Not keyed on errorText: switching language must not re-fetch the list.
-  }, [api, query, reloadCount]);
+  }, [catalog, query, filtersKey, reloadCount]);
 
   async function loadMore() {
     if (list.kind !== 'ready' || !list.nextCursor) return;
     const current = generation.current;
     setList({ ...list, loadingMore: true, moreError: undefined });
     try {
-      const page = await api.listContacts({ q: query || undefined, cursor: list.nextCursor, limit: pageSize });
+      const page = await catalog.listContacts({ ...filters, q: query || undefined, cursor: list.nextCursor, limit: pageSize });
       if (current !== generation.current) return;
       setList((state) =>
         state.kind === 'ready'
@@ -187,6 +202,7 @@ export function ContactsPage({ api, role }: { api: ApiClient; role: Role }) {
           </span>
         ) : null}
       </form>
+      <ContactFilterBar defs={defs} filters={filters} onChange={setFilters} />
 
       <div className="card">
         {list.kind === 'loading' ? (
@@ -205,7 +221,9 @@ export function ContactsPage({ api, role }: { api: ApiClient; role: Role }) {
           </div>
         ) : list.items.length === 0 ? (
           <div className="state" data-testid="contacts-empty">
-            {query ? (
+            {filtersKey !== '' ? (
+              <p>{t('contactFilters.noMatch')}</p>
+            ) : query ? (
               <p>{t('contacts.noMatch', { q: query })}</p>
             ) : (
               <>
@@ -226,7 +244,10 @@ export function ContactsPage({ api, role }: { api: ApiClient; role: Role }) {
                   </th>
                   <th scope="col">{t('field.mobile')}</th>
                   <th scope="col">{t('field.company')}</th>
-                  <th scope="col">{t('field.tags')}</th>
+                  <th scope="col">
+                    {t('catalog.field.groups')} / {t('field.tags')}
+                  </th>
+                  <th scope="col" className="table__number">{t('catalog.field.score')}</th>
                   <th scope="col">{t('field.status')}</th>
                   <th scope="col">{t('field.updatedAt')}</th>
                   {canWrite ? (
@@ -245,14 +266,26 @@ export function ContactsPage({ api, role }: { api: ApiClient; role: Role }) {
                     </td>
                     <td className="nowrap">{contact.mobile ?? t('common.none')}</td>
                     <td className="nowrap">{contact.company ?? t('common.none')}</td>
+                    {/* Groups (teal) and tags share a cell: the list must still fit a laptop screen. */}
                     <td className="table__tags">
-                      {contact.tags.length > 0
-                        ? contact.tags.map((tag) => (
-                            <span key={tag} className="tag">
-                              {tag}
+                      {contact.groups.length > 0 ? (
+                        <span data-testid="contact-groups">
+                          {contact.groups.map((id) => (
+                            <span key={id} className="tag tag--group">
+                              {defs.groups.find((g) => g.id === id)?.name ?? id}
                             </span>
-                          ))
-                        : t('common.none')}
+                          ))}
+                        </span>
+                      ) : null}
+                      {contact.tags.map((tag) => (
+                        <span key={tag} className="tag">
+                          {tag}
+                        </span>
+                      ))}
+                      {contact.groups.length === 0 && contact.tags.length === 0 ? t('common.none') : null}
+                    </td>
+                    <td className="table__number" data-testid="contact-score">
+                      {contact.score}
                     </td>
                     <td>
                       <span className={`status status--${contact.status}`}>{t(`status.${contact.status}`)}</span>
@@ -309,6 +342,7 @@ export function ContactsPage({ api, role }: { api: ApiClient; role: Role }) {
         <ContactForm
           api={api}
           contact={editing === 'new' ? undefined : editing}
+          defs={defs}
           onSaved={onSaved}
           onClose={() => setEditing(undefined)}
         />

@@ -8,7 +8,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { buckets, tables, type BucketName, type KeyAttribute, type TableName } from '../../manifest';
+import { buckets, objectTriggers, tables, type BucketName, type KeyAttribute, type TableName } from '../../manifest';
 import { secureBucket } from '../constructs/secure-bucket';
 import { acknowledge } from '../nag';
 import type { StageConfig } from '../stage';
@@ -108,6 +108,12 @@ export class StatefulStack extends Stack {
         ...('expireAfterDays' in declaration ? { expireAfterDays: declaration.expireAfterDays } : {}),
         ...(cors ? { cors } : {}),
       });
+      // Object triggers (manifest objectTriggers) go through EventBridge: rules in the stacks of the
+      // functions they start, so this stack never references those functions (no cross-stack cycle).
+      // Set on the CloudFormation bucket itself: no notifications custom resource.
+      if (objectTriggers.some((trigger) => trigger.bucket === name)) {
+        (bucket.node.defaultChild as s3.CfnBucket).addPropertyOverride('NotificationConfiguration.EventBridgeConfiguration.EventBridgeEnabled', true);
+      }
       return [name, bucket] as const;
     });
     this.buckets = Object.fromEntries(bucketEntries) as Record<BucketName, s3.Bucket>;

@@ -46,7 +46,9 @@ import {
   type DefinitionRef,
   type ListOptions,
   type MembershipChange,
+  type MembershipGuard,
 } from '../../contacts/contact-store';
+import type { VisibilityScope } from '../../contacts/visibility';
 import { ValidationError } from '../../errors';
 import { tracer } from '../../observability';
 import { systemClock, type Clock } from '../../ports/clock';
@@ -57,6 +59,8 @@ const indexName = 'byName';
 const maxQueriesPerPage = 10;
 /** Items one query evaluates when a filter drops some: a sparse filter still fills pages quickly. */
 const filterBatch = 500;
+/** Shared groups named one by one in the visibility filter; beyond that it keeps any grouped contact and code decides. */
+const maxPushedGroups = 40;
 /** Parallel single-item writes for bulk membership and clean-ups. */
 const writeConcurrency = 16;
 
@@ -146,6 +150,40 @@ function filterExpression(filter: ContactFilter): Expression {
     parts.push(condition.contains ? `contains(#custom.#cf${i}, :cv${i})` : `#custom.#cf${i} = :cv${i}`);
   });
   return { expression: parts.join(' AND '), names, values };
+}
+
+/**
+ * What a non-admin may read, as a FilterExpression: no department, their department, or in a group
+ * shared with them. The store still applies canRead in code; this only spares reading the rest.
+ */
+function scopeExpression(scope: VisibilityScope): Expression {
+  const names: Record<string, string> = { '#vDep': 'departmentId' };
+  const values: Record<string, unknown> = {};
+  const parts = ['attribute_not_exists(#vDep)'];
+  if (scope.departmentId !== undefined) {
+    values[':vDep'] = scope.departmentId;
+    parts.push('#vDep = :vDep');
+  }
+  if (scope.readGroups.length > 0) names['#vGroups'] = 'groups';
+  if (scope.readGroups.length > maxPushedGroups) parts.push('attribute_exists(#vGroups)');
+  else {
+    scope.readGroups.forEach((id, i) => {
+      values[`:vg${i}`] = id;
+      parts.push(`contains(#vGroups, :vg${i})`);
+    });
+  }
+  return { expression: `(${parts.join(' OR ')})`, names, values };
+}
+
+/** Both conditions (either may be absent or empty); undefined when nothing is left to filter. */
+function allOf(...expressions: (Expression | undefined)[]): Expression | undefined {
+  const present = expressions.filter((e): e is Expression => e !== undefined && e.expression !== '');
+  if (present.length === 0) return undefined;
+  return {
+    expression: present.map((e) => e.expression).join(' AND '),
+    names: Object.assign({}, ...present.map((e) => e.names)) as Record<string, string>,
+    values: Object.assign({}, ...present.map((e) => e.values)) as Record<string, unknown>,
+  };
 }
 
 async function inParallel<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
@@ -283,10 +321,11 @@ export class DynamoContactStore implements ContactStore {
   async list(ws: string, options: ListOptions): Promise<ContactPage> {
     const q = options.q ? searchKey(options.q) : undefined;
     const filter = isFilterEmpty(options.filter) ? undefined : options.filter;
+    const visibility = options.visibility && !options.visibility.all ? options.visibility : undefined;
     const cursor = options.cursor ? decodeCursor(options.cursor, q ? { m: 'search', q } : { m: 'all' }) : undefined;
     // A plain list filters in DynamoDB; a search filters in code, as e-mail entries only become
-    // contacts once resolved. Both apply matchesFilter, so the two agree.
-    const pushed = filter && !q ? filterExpression(filter) : undefined;
+    // contacts once resolved. Both apply matchesFilter and canRead, so the two agree.
+    const pushed = q ? undefined : allOf(filter && filterExpression(filter), visibility?.scope && scopeExpression(visibility.scope));
     const base: QueryCommandInput = q
       ? {
           TableName: this.table,
@@ -317,13 +356,13 @@ export class DynamoContactStore implements ContactStore {
     for (let queries = 0; queries < maxQueriesPerPage; queries++) {
       // One entry beyond what is missing: seeing it tells whether another page exists.
       const need = options.limit - items.length;
-      const limit = filter ? Math.max(need + 1, filterBatch) : need + 1;
+      const limit = filter || visibility ? Math.max(need + 1, filterBatch) : need + 1;
       const page = await this.db.send(new QueryCommand({ ...base, Limit: limit, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }));
       const entries = (page.Items ?? []) as Item[];
       const resolved = q ? await this.resolveSearchEntries(ws, entries, q) : entries.map(contactOf);
       for (let i = 0; i < entries.length; i++) {
         const contact = resolved[i];
-        const counts = contact !== undefined && matchesFilter(contact, filter);
+        const counts = contact !== undefined && matchesFilter(contact, filter) && (!visibility || visibility.canRead(contact));
         if (counts && items.length === options.limit) {
           more = true;
           break;
@@ -343,8 +382,9 @@ export class DynamoContactStore implements ContactStore {
     return { items, nextCursor: encodeCursor(next) };
   }
 
-  async changeGroup(ws: string, groupId: string, contactIds: readonly string[], op: 'add' | 'remove', at: string): Promise<MembershipChange> {
-    const found = await this.batchGetContacts(ws, [...contactIds]);
+  async changeGroup(ws: string, groupId: string, contactIds: readonly string[], op: 'add' | 'remove', at: string, guard?: MembershipGuard): Promise<MembershipChange> {
+    const read = await this.batchGetContacts(ws, [...contactIds]);
+    const found = guard ? new Map(guard([...read.values()]).map((c) => [c.id, c])) : read;
     const notFound = contactIds.filter((id) => !found.has(id));
     let changed = 0;
     let unchanged = 0;
@@ -415,6 +455,67 @@ export class DynamoContactStore implements ContactStore {
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return { complete: true, cleaned };
+  }
+
+  // ---- bulk paths for imports (ImportContactStore in shared/imports/job/ports.ts) ----
+
+  /**
+   * `create` for a deterministic id: if the contact already exists (an earlier attempt of the same
+   * import row wrote it), nothing is written and the claim that attempt made is kept.
+   */
+  async createIfAbsent(ws: string, contact: Contact): Promise<boolean> {
+    if (contact.email) await this.claim(ws, contact.email, contact.id);
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: contactItem(ws, contact), ConditionExpression: 'attribute_not_exists(pk)' }));
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      if (contact.email) await this.release(ws, contact.email, contact.id);
+      throw error;
+    }
+  }
+
+  /** The contacts holding these e-mails: claims read in batches, then their contacts. */
+  async findByEmails(ws: string, emails: readonly string[]): Promise<Map<string, Contact>> {
+    const unique = [...new Set(emails)];
+    const holders = new Map<string, string>();
+    for (let i = 0; i < unique.length; i += 100) {
+      let keys: Key[] | undefined = unique.slice(i, i + 100).map((email) => ({ pk: partition(ws), sk: claimSk(email) }));
+      for (let attempt = 0; keys && keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const result = await this.db.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of result.Responses?.[this.table] ?? []) holders.set(String(item.email), String(item.contactId));
+        keys = result.UnprocessedKeys?.[this.table]?.Keys as Key[] | undefined;
+        if (attempt >= 8 && keys && keys.length > 0) throw new Error('DynamoDB left claim reads unprocessed after retries');
+      }
+    }
+    const contacts = await this.batchGetContacts(ws, [...new Set(holders.values())]);
+    const found = new Map<string, Contact>();
+    for (const [email, id] of holders) {
+      const contact = contacts.get(id);
+      // A stale claim (contact gone or moved to another address) holds nothing.
+      if (contact?.email === email) found.set(email, contact);
+    }
+    return found;
+  }
+
+  getMany(ws: string, ids: readonly string[]): Promise<Map<string, Contact>> {
+    return this.batchGetContacts(ws, [...new Set(ids)]);
+  }
+
+  async scan(ws: string, options: { limit: number; cursor?: string }): Promise<{ items: Contact[]; cursor?: string }> {
+    const page = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND begins_with(sk, :s)',
+        ExpressionAttributeValues: { ':p': partition(ws), ':s': 'CONTACT#' },
+        Limit: options.limit,
+        ...(options.cursor ? { ExclusiveStartKey: { pk: partition(ws), sk: contactSk(options.cursor) } } : {}),
+      }),
+    );
+    const items = (page.Items ?? []).map((item) => contactOf(item as Item)).filter((c): c is Contact => c !== undefined);
+    const last = page.LastEvaluatedKey?.sk as string | undefined;
+    return { items, ...(last ? { cursor: last.slice('CONTACT#'.length) } : {}) };
   }
 
   /**

@@ -29,7 +29,7 @@ import {
 import { xlsxRecords } from './xlsx';
 
 export * from './types';
-export { importFields, normaliseHeader, CUSTOM_PREFIX, type ImportField } from './mapping';
+export { buildMapping, importFields, normaliseHeader, CUSTOM_PREFIX, type ImportField } from './mapping';
 export { cellText } from './xlsx';
 
 const ENCODINGS: readonly SupportedEncoding[] = ['utf-8', 'utf-16le', 'utf-16be', 'big5', 'gb18030', 'shift_jis'];

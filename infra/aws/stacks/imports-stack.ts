@@ -1,0 +1,56 @@
+/**
+ * Contact imports: the upload trigger (an EventBridge rule on the uploads bucket's "Object Created"
+ * events under imports/, so the stateful stack never references this stack's function) and the
+ * import worker draining the importJobs queue (batch size 1, partial batch failures; the queue's
+ * dead-letter queue and its alarm live in the messaging stack).
+ */
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Construct } from 'constructs';
+import { functions, objectTriggers } from '../../manifest';
+import { PigeonFunction, type PigeonResources } from '../constructs/pigeon-function';
+import type { StageConfig } from '../stage';
+
+export interface ImportsStackProps extends StackProps {
+  readonly stage: StageConfig;
+  readonly resources: PigeonResources;
+}
+
+export class ImportsStack extends Stack {
+  readonly uploadFunction: PigeonFunction;
+  readonly workerFunction: PigeonFunction;
+  readonly uploadRules: events.Rule[];
+
+  constructor(scope: Construct, id: string, props: ImportsStackProps) {
+    super(scope, id, props);
+    const { stage, resources } = props;
+    const common = { stage: stage.name, logRetentionDays: stage.logRetentionDays, removalPolicy: stage.removalPolicy };
+
+    this.uploadFunction = new PigeonFunction(this, 'ImportUploadFunction', { ...common, name: 'importUpload', declaration: functions.importUpload }).use(
+      functions.importUpload.uses,
+      resources,
+    );
+    this.uploadRules = objectTriggers
+      .filter((trigger) => trigger.function === 'importUpload')
+      .map(
+        (trigger, i) =>
+          new events.Rule(this, `UploadRule${i}`, {
+            description: `Objects created under ${trigger.prefix} in the ${trigger.bucket} bucket start importUpload`,
+            eventPattern: {
+              source: ['aws.s3'],
+              detailType: ['Object Created'],
+              detail: { bucket: { name: [resources.buckets[trigger.bucket].bucketName] }, object: { key: [{ prefix: trigger.prefix }] } },
+            },
+            targets: [new targets.LambdaFunction(this.uploadFunction.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
+          }),
+      );
+
+    this.workerFunction = new PigeonFunction(this, 'ImportWorkerFunction', { ...common, name: 'importWorker', declaration: functions.importWorker }).use(
+      functions.importWorker.uses,
+      resources,
+    );
+    this.workerFunction.function.addEventSource(new SqsEventSource(resources.queues.importJobs, { batchSize: 1, reportBatchItemFailures: true }));
+  }
+}

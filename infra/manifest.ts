@@ -44,6 +44,8 @@ export interface QueueDeclaration {
   readonly maxReceiveCount: number;
   /** Messages in the dead-letter queue at or above which the alarm fires. */
   readonly dlqAlarmThreshold: number;
+  /** Messages per consumer invocation (the event source mapping's batch size; 10 when absent). */
+  readonly consumerBatchSize?: number;
 }
 
 export interface BucketDeclaration {
@@ -191,6 +193,8 @@ export const queues = {
     retentionDays: 4,
     maxReceiveCount: 3,
     dlqAlarmThreshold: 1,
+    // One job per invocation: each run owns the invocation's whole time budget.
+    consumerBatchSize: 1,
   },
   exportJobs: {
     description: 'Contact export jobs: start or continue one export',
@@ -199,6 +203,8 @@ export const queues = {
     retentionDays: 4,
     maxReceiveCount: 3,
     dlqAlarmThreshold: 1,
+    // One job per invocation: each run owns the invocation's whole time budget.
+    consumerBatchSize: 1,
   },
 } as const satisfies Record<string, QueueDeclaration>;
 

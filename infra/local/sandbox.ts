@@ -254,6 +254,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
             name,
             handler: handlers.get(name) as LambdaHandler,
             timeoutSeconds: declaration.timeoutSeconds,
+            batchSize: queues[use.queue].consumerBatchSize ?? 10,
             onError: (error) => log(`${name} failed a batch: ${String(error)}`),
           });
         }

@@ -12,6 +12,7 @@ import { ValidationError, type FieldError } from '../errors';
 import type { ContactRecord } from '../segments/evaluate';
 import type { ExportFormat } from './model';
 import type { FileSink } from './ports';
+import { csvCell } from '../text/csv-cell.js';
 
 /** Standard columns, in file order. */
 export const standardColumns: readonly string[] = [
@@ -105,15 +106,7 @@ export function columnsOf(fields: readonly string[], definitions: Definitions): 
 
 // ---- CSV -----------------------------------------------------------------------------------------
 
-const formulaStart = /^[=+\-@\t\r]/;
-
-/** One CSV cell: guarded against formula injection, quoted when RFC 4180 requires it. */
-export function csvCell(value: string | number | boolean | undefined): string {
-  if (value === undefined || value === null) return '';
-  let text = typeof value === 'string' ? value : String(value);
-  if (typeof value === 'string' && formulaStart.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+export { csvCell };
 
 export const csvRow = (cells: readonly (string | number | boolean | undefined)[]): string => `${cells.map(csvCell).join(',')}\r\n`;
 

@@ -20,20 +20,20 @@ const dataDir = mkdtempSync(join(tmpdir(), 'pigeon-import-'));
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
+async function api(method: string, path: string, body?: unknown, bearer = token): Promise<{ status: number; json: Json }> {
   const response = await fetch(`${sandbox.apiUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: { authorization: `Bearer ${bearer}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
   return { status: response.status, json: text ? (JSON.parse(text) as Json) : {} };
 }
 
-async function waitFor(id: string, statuses: string[], timeoutMs = 60_000): Promise<Json> {
+async function waitFor(id: string, statuses: string[], timeoutMs = 60_000, bearer = token): Promise<Json> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { json } = await api('GET', `/imports/${id}`);
+    const { json } = await api('GET', `/imports/${id}`, undefined, bearer);
     if (statuses.includes(json.status as string)) return json;
     if (Date.now() > deadline) throw new Error(`import ${id} stuck in ${String(json.status)}: ${JSON.stringify(json.error ?? json.progress)}`);
     await new Promise((r) => setTimeout(r, 100));
@@ -41,25 +41,37 @@ async function waitFor(id: string, statuses: string[], timeoutMs = 60_000): Prom
 }
 
 /** Creates an import and uploads the bytes with the presigned PUT, as a browser would. */
-async function upload(fileName: string, bytes: Uint8Array): Promise<string> {
-  const created = await api('POST', '/imports', { fileName, fileSize: Math.max(1, bytes.length) });
+async function upload(fileName: string, bytes: Uint8Array, bearer = token): Promise<string> {
+  const created = await api('POST', '/imports', { fileName, fileSize: Math.max(1, bytes.length) }, bearer);
   expect(created.status).toBe(201);
   const put = await fetch(created.json.upload.url as string, { method: 'PUT', headers: created.json.upload.headers as Record<string, string>, body: Buffer.from(bytes) });
   expect(put.status).toBe(200);
   return created.json.id as string;
 }
 
-async function runImport(fileName: string, bytes: Uint8Array, options: Json): Promise<Json> {
-  const id = await upload(fileName, bytes);
-  const ready = await waitFor(id, ['ready', 'failed']);
+async function runImport(fileName: string, bytes: Uint8Array, options: Json, bearer = token): Promise<Json> {
+  const id = await upload(fileName, bytes, bearer);
+  const ready = await waitFor(id, ['ready', 'failed'], 60_000, bearer);
   expect(ready.status, JSON.stringify(ready.error)).toBe('ready');
-  const started = await api('POST', `/imports/${id}/start`, options);
+  const started = await api('POST', `/imports/${id}/start`, options, bearer);
   expect(started.status, JSON.stringify(started.json)).toBe(202);
-  return waitFor(id, ['completed', 'failed']);
+  return waitFor(id, ['completed', 'failed'], 60_000, bearer);
 }
 
-async function report(id: string): Promise<{ bytes: Buffer; text: string }> {
-  const link = await api('GET', `/imports/${id}/report`);
+/** A user of a new department, signed in: its ID token and department id. */
+async function departmentOperator(name: string): Promise<{ token: string; departmentId: string }> {
+  const department = await api('POST', '/departments', { name });
+  expect(department.status).toBe(201);
+  const email = `${name.toLowerCase()}-op@pigeon.test`;
+  const password = 'Correct-Horse-42';
+  const user = await api('POST', '/users', { email, name: `${name} operator`, role: 'operator', password, departmentId: department.json.id });
+  expect(user.status, JSON.stringify(user.json)).toBe(201);
+  const signIn = await fetch(`${sandbox.apiUrl}/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+  return { token: ((await signIn.json()) as { idToken: string }).idToken, departmentId: department.json.id as string };
+}
+
+async function report(id: string, bearer = token): Promise<{ bytes: Buffer; text: string }> {
+  const link = await api('GET', `/imports/${id}/report`, undefined, bearer);
   expect(link.status).toBe(200);
   const response = await fetch(link.json.url as string);
   expect(response.status).toBe(200);
@@ -341,6 +353,31 @@ describe('imports through the sandbox', () => {
     expect(new Set(stored.map((c) => c.email)).size).toBe(300);
     job = await jobs.get(ws, id);
     expect(job?.lease).toBeUndefined();
+  }, 90_000);
+
+  it('imports with the importer\'s rights: another department\'s contact is rejected, not changed, and stays hidden', async () => {
+    const sales = await departmentOperator('Sales');
+    const support = await departmentOperator('Support');
+    const theirs = await api('POST', '/contacts', { email: 'theirs@dept.test', name: 'Support keeps me' }, support.token);
+    expect(theirs.status).toBe(201);
+    const readOnly = await api('POST', '/groups', { name: 'Support read-only' }, token);
+    expect((await api('PUT', `/groups/${readOnly.json.id}/sharing`, { sharedWith: [{ kind: 'department', id: sales.departmentId, access: 'read' }] })).status).toBe(200);
+
+    const csv = ['email,name', 'theirs@dept.test,Sales was here', 'ours@dept.test,Sales new'].join('\n');
+    const id = await upload('dept.csv', Buffer.from(csv), sales.token);
+    await waitFor(id, ['ready'], 60_000, sales.token);
+    const refused = await api('POST', `/imports/${id}/start`, { policy: 'update', groupIds: [readOnly.json.id] }, sales.token);
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.json)).toContain('read-only');
+    expect((await api('POST', `/imports/${id}/start`, { policy: 'update' }, sales.token)).status).toBe(202);
+    const done = await waitFor(id, ['completed', 'failed'], 60_000, sales.token);
+    expect(done.progress).toMatchObject({ created: 1, updated: 0, rejected: 1 });
+
+    expect((await api('GET', `/contacts/${theirs.json.id}`)).json).toMatchObject({ name: 'Support keeps me', departmentId: support.departmentId });
+    expect(await contactByEmail('ours@dept.test')).toMatchObject({ name: 'Sales new', departmentId: sales.departmentId });
+    const { text } = await report(id, sales.token);
+    expect(text).toContain('\r\n2,rejected,email,theirs@dept.test,,"Matches a contact of another department, which you may not change (contact.forbidden)"\r\n');
+    expect(text).not.toContain(theirs.json.id as string);
   }, 90_000);
 
   it('keeps the first import listed and its report downloadable', async () => {

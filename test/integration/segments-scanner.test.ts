@@ -31,6 +31,7 @@ describe.each([
   let deps: SegmentDeps;
   let store: DynamoContactStore;
   let scanner: DynamoContactScanner;
+  let table: string;
   const ws = `ws-${randomUUID()}`;
   const ids: string[] = [];
 
@@ -52,7 +53,7 @@ describe.each([
   beforeAll(async () => {
     dynamo = await start();
     const env = await createTables(dynamo.endpoint, `s${randomUUID().slice(0, 8)}`);
-    const table = env.TABLE_CONTACTS as string;
+    table = env.TABLE_CONTACTS as string;
     db = DynamoDBDocumentClient.from(localDynamoClient(dynamo.endpoint), { marshallOptions: { removeUndefinedValues: true } });
     store = new DynamoContactStore({ client: db, tableName: table });
     scanner = new DynamoContactScanner({ client: db, tableName: table });
@@ -89,6 +90,36 @@ describe.each([
     const sample = seen.find((c) => c.city !== undefined || c.mobile !== undefined);
     expect(sample).toBeUndefined();
     expect(Object.keys(seen[0] ?? {}).every((k) => ['id', 'score', 'departmentId', 'groups'].includes(k))).toBe(true);
+  });
+
+  it('splits work only where a page found more: readers overlap, and a small workspace costs a few queries', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let queries = 0;
+    const counting = {
+      send: async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+        queries++;
+        most = Math.max(most, ++inFlight);
+        try {
+          return await db.send(command);
+        } finally {
+          inFlight--;
+        }
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const counted = new DynamoContactScanner({ client: counting, tableName: table });
+
+    const result = await counted.scan(ws, { parallelism: 8, pageSize: 7 }, () => undefined);
+    expect(result.read).toBe(ids.length);
+    expect(most).toBeGreaterThan(1);
+    // 300 contacts in pages of 7 are at least 43 queries (plus the two edge reads); splitting
+    // may add some, never hundreds.
+    expect(queries).toBeLessThan(2 * Math.ceil(ids.length / 7) + 20);
+
+    queries = 0;
+    const small = await counted.scan(ws, { parallelism: 8 }, () => undefined);
+    expect(small.read).toBe(ids.length);
+    expect(queries).toBe(3); // first id, last id, one page: nothing to split
   });
 
   it('reads an empty workspace as nothing', async () => {

@@ -44,8 +44,9 @@ describe('CSV cells', () => {
     expect(csvCell('say "hi"')).toBe('"say ""hi"""');
     expect(csvCell('two\nlines')).toBe('"two\nlines"');
     expect(csvCell('=HYPERLINK("http://evil")')).toBe('"\'=HYPERLINK(""http://evil"")"');
-    expect(csvCell('+886912345678')).toBe("'+886912345678");
-    expect(csvCell('-1')).toBe("'-1");
+    expect(csvCell('+886912345678')).toBe('+886912345678');
+    expect(csvCell('-1')).toBe('-1');
+    expect(csvCell("-2+3+cmd|' /C calc'!A0")).toBe(`'-2+3+cmd|' /C calc'!A0`);
     expect(csvCell('@SUM(A1)')).toBe("'@SUM(A1)");
     expect(csvCell('\tcmd')).toBe("'\tcmd");
     expect(csvCell(42)).toBe('42');

@@ -7,7 +7,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
-import { functions } from '../../manifest';
+import { functions, queues } from '../../manifest';
 import { PigeonFunction, type PigeonResources } from '../constructs/pigeon-function';
 import type { StageConfig } from '../stage';
 
@@ -29,6 +29,6 @@ export class ExportsStack extends Stack {
       logRetentionDays: stage.logRetentionDays,
       removalPolicy: stage.removalPolicy,
     }).use(functions.exportWorker.uses, resources);
-    this.workerFunction.function.addEventSource(new SqsEventSource(resources.queues.exportJobs, { batchSize: 1, reportBatchItemFailures: true }));
+    this.workerFunction.function.addEventSource(new SqsEventSource(resources.queues.exportJobs, { batchSize: queues.exportJobs.consumerBatchSize, reportBatchItemFailures: true }));
   }
 }

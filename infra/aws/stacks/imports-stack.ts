@@ -9,7 +9,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
-import { functions, objectTriggers } from '../../manifest';
+import { functions, objectTriggers, queues } from '../../manifest';
 import { PigeonFunction, type PigeonResources } from '../constructs/pigeon-function';
 import type { StageConfig } from '../stage';
 
@@ -51,6 +51,6 @@ export class ImportsStack extends Stack {
       functions.importWorker.uses,
       resources,
     );
-    this.workerFunction.function.addEventSource(new SqsEventSource(resources.queues.importJobs, { batchSize: 1, reportBatchItemFailures: true }));
+    this.workerFunction.function.addEventSource(new SqsEventSource(resources.queues.importJobs, { batchSize: queues.importJobs.consumerBatchSize, reportBatchItemFailures: true }));
   }
 }

@@ -8,9 +8,9 @@
  * every other workspace's items and needs dynamodb:Scan, which no function is granted. Ranges of
  * one partition are read in parallel by DynamoDB (a large item collection spans many partitions).
  *
- * Ranges split by work stealing: the workers start on [first id, last id]; a worker without a
- * range takes the upper half of the unread part of the range with the most left (the owner's end
- * moves down to the midpoint). Midpoints are computed on the ids read as base-95 numbers, so
+ * Ranges split by work stealing: one worker starts on [first id, last id]; a worker without a
+ * range takes the upper half of the unread part of the range with the most left, once its owner
+ * has read a page and found more (the owner's end moves down to the midpoint). Midpoints are computed on the ids read as base-95 numbers, so
  * lopsided ids (a million imported in one minute among years of others) are halved until the
  * dense part is shared too. Items an in-flight page returns beyond its range's (moved) end are
  * dropped: each contact is handed to `onPage` exactly once.
@@ -48,10 +48,12 @@ const fromNumber = (n: bigint): string => {
 };
 
 interface Range {
-  /** Sort keys: read from `after` (exclusive) or `lo` (inclusive) up to `hi` (inclusive). */
+  /** Sort keys: read from `after` (exclusive) or `lo` (inclusive unless exclusiveLo) up to `hi` (inclusive). */
   readonly lo: string;
   hi: string;
+  /** The last key read, set once a page ended before the range did: only then is it split. */
   after?: string;
+  exclusiveLo?: boolean;
   done: boolean;
   owned: boolean;
 }
@@ -101,41 +103,70 @@ export class DynamoContactScanner implements ContactScanner {
     let read = 0;
 
     const remaining = (range: Range) => toNumber(range.hi.slice(prefix.length)) - toNumber((range.after ?? range.lo).slice(prefix.length));
-    const claim = (): Range | undefined => {
+    // Only a range whose owner has read a page and found more is split: an idle worker waits for
+    // that rather than halving an unread (maybe nearly empty) range down to nothing, one Query a
+    // halving — which made a five-contact count take seconds.
+    let failed = false;
+    const claim = (): Range | 'wait' | undefined => {
+      if (failed) return undefined;
       const free = ranges.find((r) => !r.owned && !r.done);
       if (free) {
         free.owned = true;
         return free;
       }
-      // Steal the upper half of the busiest range's unread part.
-      const busiest = ranges.filter((r) => !r.done).sort((a, b) => (remaining(a) > remaining(b) ? -1 : 1))[0];
-      if (!busiest) return undefined;
-      const from = (busiest.after ?? busiest.lo).slice(prefix.length);
-      const mid = prefix + fromNumber((toNumber(from) + toNumber(busiest.hi.slice(prefix.length))) / 2n);
-      if (mid <= (busiest.after ?? busiest.lo) || mid >= busiest.hi) return undefined;
-      const stolen: Range = { lo: mid, after: mid, hi: busiest.hi, done: false, owned: true };
+      const open = ranges.filter((r) => !r.done);
+      if (open.length === 0) return undefined;
+      const busiest = open.filter((r) => r.after !== undefined).sort((a, b) => (remaining(a) > remaining(b) ? -1 : 1))[0];
+      if (!busiest) return 'wait';
+      const from = busiest.after as string;
+      const mid = prefix + fromNumber((toNumber(from.slice(prefix.length)) + toNumber(busiest.hi.slice(prefix.length))) / 2n);
+      if (mid <= from || mid >= busiest.hi) return 'wait';
+      const stolen: Range = { lo: mid, hi: busiest.hi, done: false, owned: true, exclusiveLo: true };
       busiest.hi = mid;
       ranges.push(stolen);
       return stolen;
     };
+    let wakeUp: (() => void)[] = [];
+    const pageLanded = () => {
+      const waiting = wakeUp;
+      wakeUp = [];
+      waiting.forEach((resolve) => resolve());
+    };
 
     const work = async () => {
-      for (let range = claim(); range; range = claim()) {
+      try {
+        await steal();
+      } catch (error) {
+        failed = true; // the waiting workers stop too
+        pageLanded();
+        throw error;
+      }
+    };
+    const steal = async () => {
+      for (;;) {
+        const range = claim();
+        if (range === undefined) return;
+        if (range === 'wait') {
+          await new Promise<void>((resolve) => wakeUp.push(resolve));
+          continue;
+        }
         while (!range.done) {
+          const start = range.after ?? (range.exclusiveLo ? range.lo : undefined);
           const page = await this.query({
             KeyConditionExpression: 'pk = :p AND sk BETWEEN :lo AND :hi',
             ExpressionAttributeValues: { ':p': partition(ws), ':lo': range.lo, ':hi': range.hi },
             ...(projected ? { ProjectionExpression: projected.expression, ExpressionAttributeNames: projected.names } : {}),
-            ...(range.after ? { ExclusiveStartKey: { pk: partition(ws), sk: range.after } } : {}),
+            ...(start ? { ExclusiveStartKey: { pk: partition(ws), sk: start } } : {}),
             ...(options.pageSize ? { Limit: options.pageSize } : {}),
           });
           // The range's end may have moved down (stolen) while this page was on its way.
-          const items = ((page.Items ?? []) as Item[]).filter((item) => String(item.sk) <= range!.hi && item.type === 'contact');
+          const items = ((page.Items ?? []) as Item[]).filter((item) => String(item.sk) <= range.hi && item.type === 'contact');
           const lastKey = page.LastEvaluatedKey?.sk as string | undefined;
           if (!lastKey || lastKey >= range.hi) range.done = true;
           else range.after = lastKey;
           read += items.length;
           if (items.length > 0) onPage(items.map(record));
+          pageLanded();
         }
       }
     };

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { Principal } from '../../api/operation';
 import type { Definitions } from '../../contacts/definitions';
 import type { DefinitionStore } from '../../contacts/definition-store';
+import { resolveVisibility } from '../../contacts/visibility';
 import { ulid } from '../../contacts/ids';
 import { NotFoundError, ValidationError, type FieldError } from '../../errors';
 import { fieldErrorsOf } from '../../http/problem';
@@ -162,8 +163,12 @@ export async function startImport(deps: ImportDeps, principal: Principal, id: st
   checkFieldNames(body.keys.filter((k) => k !== 'tags'), allowed, 'keys', errors);
   if (body.keys.includes('tags')) errors.push({ field: 'keys', message: 'tags cannot be a key' });
   if (body.keywordFilters?.fields) checkFieldNames(body.keywordFilters.fields, allowed, 'keywordFilters.fields', errors);
+  const visibility = await resolveVisibility({ definitions: deps.definitions }, principal, defs);
   body.groupIds.forEach((g, i) => {
-    if (!defs.groups.some((d) => d.id === g)) errors.push({ field: `groupIds.${i}`, message: `No group ${g} in this workspace` });
+    const group = defs.groups.find((d) => d.id === g);
+    // A group the principal cannot see looks nonexistent, as everywhere else.
+    if (!group || !visibility.canSeeGroup(group)) errors.push({ field: `groupIds.${i}`, message: `No group ${g} in this workspace` });
+    else if (!visibility.canUseGroup(group)) errors.push({ field: `groupIds.${i}`, message: `Group ${group.name} is shared with you read-only: contacts cannot be added to it` });
   });
   body.subscribe.forEach((c, i) => {
     if (!defs.categories.some((d) => d.id === c)) errors.push({ field: `subscribe.${i}`, message: `No category ${c} in this workspace` });
@@ -197,7 +202,7 @@ export async function startImport(deps: ImportDeps, principal: Principal, id: st
   const queued = await deps.jobs.update(
     principal.workspaceId,
     id,
-    { status: 'queued', mode: body.mode, options, progress: emptyProgress(body.mode), updatedAt: now },
+    { status: 'queued', mode: body.mode, options, startedBy: principal, progress: emptyProgress(body.mode), updatedAt: now },
     { statusIn: ['ready'] },
   );
   if (!queued) {

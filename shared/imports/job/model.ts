@@ -8,6 +8,7 @@
  * Transitions are conditional writes on the stored status (JobStore), so two requests or two
  * workers can never both move one import: the loser sees a ConflictError or does nothing.
  */
+import type { Principal } from '../../api/operation';
 import { ConflictError } from '../../errors';
 import type { Change, Reason } from '../clean';
 import type { ImportFormat, SupportedEncoding } from '../read';
@@ -136,6 +137,11 @@ export interface ImportJob {
   readonly createdBy: string;
   /** The importer's department: new contacts get it. */
   readonly departmentId?: string;
+  /**
+   * Who started the import, as of starting it: the worker writes with this principal's visibility
+   * (a matched contact it may not change is rejected, not updated; see contacts/visibility.ts).
+   */
+  readonly startedBy?: Principal;
   readonly preview?: ImportPreview;
   readonly options?: ImportOptions;
   readonly progress: ImportProgress;

@@ -1,3 +1,5 @@
+import { csvCell } from '../../text/csv-cell.js';
+
 /**
  * The import report: a UTF-8 CSV with a BOM (so Excel opens Chinese text correctly), one line per
  * finding: row number, outcome, field, original, corrected, reason. Rows go out in parts (one per
@@ -16,15 +18,7 @@ export interface ReportLine {
 export const reportHeader = 'row,outcome,field,original,corrected,reason\r\n';
 export const utf8Bom = '\uFEFF';
 
-/**
- * One CSV cell. Quoted when it holds a delimiter, quote or line break; a cell a spreadsheet would
- * run as a formula (=, @, or +/- not followed by a digit) gets a leading apostrophe.
- */
-export function csvCell(value: string): string {
-  let text = value;
-  if (/^[=@\t\r]/.test(text) || /^[+-][^\d]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+export { csvCell };
 
 export function csvLine(line: ReportLine): string {
   return [String(line.row), line.outcome, line.field ?? '', line.original ?? '', line.corrected ?? '', line.reason ?? ''].map(csvCell).join(',') + '\r\n';

@@ -23,6 +23,7 @@ import { DuplicateEmailError, StaleVersionError } from '../../contacts/contact-s
 import type { CustomFieldDefinition } from '../../contacts/definitions';
 import type { DefinitionStore } from '../../contacts/definition-store';
 import { createContactSchema } from '../../contacts/schemas';
+import { visibilityOf } from '../../contacts/visibility';
 import { fieldErrorsOf } from '../../http/problem';
 import type { Clock } from '../../ports/clock';
 import type { Queue } from '../../ports/queue';
@@ -211,6 +212,12 @@ export async function processImport(deps: WorkerDeps, message: ImportMessage, in
 
   async function applyRows(): Promise<'done' | WorkerOutcome> {
     let defs = await deps.definitions.load(ws);
+    // The starter's rights as of this invocation's groups; jobs queued before startedBy existed
+    // get an operator of the creator's department (never more than the creator could have had).
+    const visibility = visibilityOf(
+      job.startedBy ?? { kind: 'user', id: job.createdBy, workspaceId: ws, role: 'operator', ...(job.departmentId ? { departmentId: job.departmentId } : {}) },
+      defs.groups,
+    );
     const region = options.defaultRegion as CountryCode;
     const cleanOptions: CleanOptions = { region, filters: options.keywordFilters ? [options.keywordFilters] : [] };
     const keys = options.keys;
@@ -425,7 +432,26 @@ export async function processImport(deps: WorkerDeps, message: ImportMessage, in
 
     const emailTaken = (holder: Contact): RowOutcome => ({
       kind: 'rejected',
-      reasons: [{ field: 'email', code: 'email.taken', message: `The e-mail belongs to another contact (${holder.id}) whose ${keys.filter((k) => k !== 'email').join(', ') || 'key'} differs` }],
+      reasons: [
+        {
+          field: 'email',
+          code: 'email.taken',
+          message: visibility.canRead(holder)
+            ? `The e-mail belongs to another contact (${holder.id}) whose ${keys.filter((k) => k !== 'email').join(', ') || 'key'} differs`
+            : 'The e-mail belongs to a contact of another department',
+        },
+      ],
+    });
+    /** A matched contact the importer may not change: rejected with why (hidden ones stay hidden). */
+    const notYours = (c: Contact): RowOutcome => ({
+      kind: 'rejected',
+      reasons: [
+        {
+          field: keys.join('+'),
+          code: 'contact.forbidden',
+          message: visibility.canRead(c) ? `Matches contact ${c.id}, which you may not change: ${visibility.writeRefusal(c) ?? ''}` : 'Matches a contact of another department, which you may not change',
+        },
+      ],
     });
 
     const writeRow = async (p: Pending, match: { contact?: Contact; emailConflict?: Contact }): Promise<RowOutcome> => {
@@ -454,6 +480,7 @@ export async function processImport(deps: WorkerDeps, message: ImportMessage, in
         }
         if (existing.id === ownId) return { kind: 'created' };
         if (options.policy === 'skip') return { kind: 'skipped' };
+        if (!visibility.canWrite(existing)) return notYours(existing);
         const merged = mergeImported(existing, p.values, options.policy, { groupIds: options.groupIds, subscribe: options.subscribe });
         if (!merged.changed) return { kind: 'updated' };
         try {
@@ -479,6 +506,11 @@ export async function processImport(deps: WorkerDeps, message: ImportMessage, in
           if (!c) {
             progress.new = (progress.new ?? 0) + 1;
             line({ row: p.row, outcome: 'new', reason: 'Not in the contacts' });
+            continue;
+          }
+          if (!visibility.canRead(c)) {
+            progress.present = (progress.present ?? 0) + 1;
+            line({ row: p.row, outcome: 'present', reason: 'Matches a contact of another department (not shown)' });
             continue;
           }
           const diffs = differences(c, p.values, defs);

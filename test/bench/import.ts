@@ -146,7 +146,10 @@ async function main(): Promise<void> {
       console.log(
         `\nEnd to end into the sandbox store (${thousands(e2eRows)} rows, presigned upload → preview → worker → dynalite, policy skip):` +
           `\n  ${r.seconds.toFixed(1)} s  ${thousands(Math.round(r.rows / r.seconds))} rows/s  peak RSS ${mib(r.peakRss)}` +
-          `\n  outcomes ${JSON.stringify(r.counts)}`,
+          `\n  outcomes ${JSON.stringify(r.counts)}` +
+          `\n  baseline: bare conditional PutItems into the same store ${thousands(Math.round(r.storePutsPerSecond))}/s; a new contact takes two` +
+          ` (e-mail claim + contact), so the store's ceiling is ${thousands(Math.round(r.storePutsPerSecond / 2))} rows/s;` +
+          ` the import reaches ${((r.rows / r.seconds / (r.storePutsPerSecond / 2)) * 100).toFixed(0)}% of it`,
       );
     }
     if (all.length > 1) {
@@ -170,6 +173,27 @@ interface E2eResult {
   readonly seconds: number;
   readonly peakRss: number;
   readonly counts: Record<string, number>;
+  /** The baseline: bare conditional PutItems a second into the same store, 16 at a time. */
+  readonly storePutsPerSecond: number;
+}
+
+/** Conditional PutItems of contact-sized items, 16 in flight (the worker's write concurrency). */
+async function barePuts(table: string): Promise<number> {
+  const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { documentClientFromEnv } = await import('../../shared/adapters/aws/contact-store.dynamodb');
+  const db = documentClientFromEnv();
+  const total = 5000;
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let i = next++; i < total; i = next++) {
+        const item = { pk: 'WS#bench-baseline', sk: `CONTACT#${String(i).padStart(8, '0')}`, email: `row${i}@example.com`, name: `名字 ${i}`, mobile: '+886912345678', city: '台北', custom: { tier: 'gold' } };
+        await db.send(new PutCommand({ TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      }
+    }),
+  );
+  return total / ((performance.now() - t0) / 1000);
 }
 
 function inChildE2e(file: string): Promise<E2eResult> {
@@ -214,7 +238,8 @@ async function runE2e(file: string): Promise<E2eResult> {
     const done = await wait(['completed', 'failed']);
     const seconds = (performance.now() - t0) / 1000;
     if (done.status !== 'completed') throw new Error(`import failed: ${JSON.stringify(done.error)}`);
-    return { rows: done.progress.rowsRead, seconds, peakRss: process.resourceUsage().maxRSS * 1024, counts: done.progress };
+    const peakRss = process.resourceUsage().maxRSS * 1024;
+    return { rows: done.progress.rowsRead, seconds, peakRss, counts: done.progress, storePutsPerSecond: await barePuts(sandbox.env.TABLE_CONTACTS as string) };
   } finally {
     await sandbox.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,53 @@
+/**
+ * The rendering contract: the content module compiles a campaign's content once per run and
+ * renders it per recipient into the exact MIME bytes handed to SES.
+ */
+import type { FrozenRecipient } from '../audience/types';
+import type { CampaignContent, MailCharset } from '../campaigns/model';
+
+/** What merge tags see: standard fields by name, custom fields under `custom.<name>`, plus `email`. */
+export type RecipientFields = Readonly<Record<string, unknown>>;
+
+/** Compiled once per run (Liquid templates parsed, assets resolved), reused for every recipient. */
+export interface CompileContext {
+  readonly workspaceId: string;
+  readonly campaignId: string;
+  readonly runId: string;
+  /** Public base URL of the hosted-assets bucket (CloudFront / the sandbox), for images and links. */
+  readonly assetsBaseUrl: string;
+  /** Reads an uploaded attachment's bytes (assets bucket). */
+  readonly readAsset: (key: string) => Promise<Uint8Array>;
+}
+
+export interface RenderExtras {
+  /** Rewrites each link in the HTML for click tracking (`linkIndex`: position in the document). */
+  readonly rewriteLink?: (url: string, linkIndex: number) => string;
+  /** One-click unsubscribe URL (RFC 8058): goes into List-Unsubscribe and `{{ unsubscribe_url }}`. */
+  readonly unsubscribeUrl?: string;
+  readonly openPixelUrl?: string;
+  /** Message-ID domain and extra headers (e.g. X-Pigeon-Run). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Date header; tests pin it. */
+  readonly date?: Date;
+}
+
+export interface RenderedMessage {
+  /** The complete MIME message in the campaign's charset (SES SendEmail Content.Raw). */
+  readonly raw: Uint8Array;
+  readonly subject: string;
+  readonly from: string;
+  readonly to: string;
+  readonly charset: MailCharset;
+  readonly html: string;
+  readonly text: string;
+  readonly attachmentNames: readonly string[];
+  readonly sizeBytes: number;
+}
+
+export interface PresendFinding {
+  readonly code: 'unsubscribe.missing' | 'images.only' | 'text.missing' | 'size.large' | 'sender.unverified' | 'merge.unknown' | 'link.insecure' | string;
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+}
+
+export type { CampaignContent, FrozenRecipient };

@@ -170,7 +170,10 @@ export function createIdentityOperations(deps: IdentityDeps): Record<IdentityOpe
       const { email, password } = parseInput(signInSchema, requireBody(request.body));
       const user = await store.findUserByEmail(email);
       const failed = new UnauthorizedError('The e-mail address or password is incorrect');
-      if (!user) throw failed;
+      if (!user) {
+        await deps.provider.rejectUnknown(email, password);
+        throw failed;
+      }
       const result = await deps.provider.signIn(user, password);
       if (!result.ok) {
         const count = await store.recordFailedSignIn(user.workspaceId, user.id);

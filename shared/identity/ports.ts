@@ -82,6 +82,8 @@ export interface IdentityProvider {
   /** Removes a half-created identity when storing the user failed. */
   deleteUser(user: { id: string; email: string }): Promise<void>;
   signIn(user: StoredUser, password: string): Promise<SignInResult>;
+  /** For an e-mail no user has: spends what a wrong password would, so timing doesn't tell the two apart. */
+  rejectUnknown(email: string, password: string): Promise<void>;
 }
 
 export interface UsagePlanRequest {

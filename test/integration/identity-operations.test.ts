@@ -114,6 +114,17 @@ describe('identity operations (local runtime)', () => {
     expect(wrong.message).toBe(unknown.message);
   });
 
+  it('spends a password check on an unknown e-mail too, so timing does not reveal who has an account', async () => {
+    const checked: string[] = [];
+    const provider = { ...deps.provider, rejectUnknown: async (email: string, pw: string) => {
+      checked.push(`${email}:${pw}`);
+      await deps.provider.rejectUnknown(email, pw);
+    } };
+    const watched = createIdentityOperations({ ...deps, provider });
+    await rejection(watched.signIn(request(undefined, { email: 'nobody@example.com', password: 'guess-1234' })));
+    expect(checked).toEqual(['nobody@example.com:guess-1234']);
+  });
+
   it('locks an account after five consecutive failed sign-ins; an admin unlocks it', async () => {
     const created = (await ops.createUser(request(adminA, { email: 'lock@example.com', name: 'Lock', role: 'viewer', password }))).body as { id: string };
     // Four failures, then a success, resets the count.

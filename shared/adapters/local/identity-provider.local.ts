@@ -41,6 +41,9 @@ export function createLocalIdentityProvider(options: { keysDir: string; issuer: 
       // Tokens are minted from the stored user at each sign-in: nothing to mirror.
     },
     async deleteUser() {},
+    async rejectUnknown(_email, password) {
+      await verifyPassword(password, undefined);
+    },
     async signIn(user, password) {
       if (!(await verifyPassword(password, user.passwordHash))) return { ok: false };
       const idToken = await (await getIssuer()).issue({

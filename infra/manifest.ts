@@ -196,6 +196,17 @@ export const queues = {
     // One job per invocation: each run owns the invocation's whole time budget.
     consumerBatchSize: 1,
   },
+  // Added by the campaigns helper (issue 4) for launch; the delivery helper's campaignPlanner consumes it.
+  campaignRuns: {
+    description: 'Campaign runs to plan: freeze the audience, reserve points, fan out to the mail lanes',
+    envVar: 'QUEUE_CAMPAIGN_RUNS_URL',
+    visibilityTimeoutSeconds: 960,
+    retentionDays: 4,
+    maxReceiveCount: 3,
+    dlqAlarmThreshold: 1,
+    // One run per invocation: planning a large audience owns the invocation's time budget.
+    consumerBatchSize: 1,
+  },
   exportJobs: {
     description: 'Contact export jobs: start or continue one export',
     envVar: 'QUEUE_EXPORT_JOBS_URL',
@@ -255,6 +266,10 @@ export const functions = {
       // Exports: the job record (jobs, above), the "run export" message, presigned download links.
       { queue: 'exportJobs', access: 'send' },
       { bucket: 'reports', access: 'read' },
+      // Campaigns: campaigns, runs, approvals and quotas; launch queues a run (schedules go through the Scheduler group).
+      { table: 'campaigns', access: 'readWrite' },
+      { queue: 'campaignRuns', access: 'send' },
+      { bucket: 'assets', access: 'read' },
     ],
   },
   authorizer: {

@@ -9,6 +9,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { campaignDepsFromEnv, contactLookupOf, createCampaignOperations } from '../../shared/campaigns/operations';
 import { required } from '../../shared/config';
 import { contactDepsFromEnv, createContactOperations } from '../../shared/contacts/operations';
 import { createRouter, type OperationMap } from '../../shared/http/router';
@@ -31,6 +32,7 @@ const operations = {
   ...createExportOperations(exportDepsFromEnv(contactDeps, () => segmentDeps.segments)),
   ...createSystemOperations(systemDepsFromEnv()),
   ...createImportOperations(importDepsFromEnv),
+  ...createCampaignOperations(() => campaignDepsFromEnv(), { contactLookup: contactLookupOf(contactDeps) }),
 } satisfies OperationMap;
 
 const route = createRouter(operations, { allowedOrigin: required('CONSOLE_ORIGIN'), logger });

@@ -80,6 +80,31 @@ export const routes = [
   { method: 'POST', path: '/imports/{id}/complete', operationId: 'completeImportUpload', access: 'operator', summary: 'Complete a multipart upload with the ETags of its parts', tag: 'imports' },
   { method: 'POST', path: '/imports/{id}/start', operationId: 'startImport', access: 'operator', summary: 'Run the import (or a comparison) with mapping, keys, duplicate policy and cleaning options', tag: 'imports' },
   { method: 'GET', path: '/imports/{id}/report', operationId: 'getImportReport', access: 'viewer', summary: 'A short-lived download link for the report CSV (rejects, corrections, comparison)', tag: 'imports' },
+
+  // Campaigns (OMICard 任務): operators compose, test and launch; managers approve; admins set approval and quotas.
+  { method: 'GET', path: '/campaigns', operationId: 'listCampaigns', access: 'viewer', summary: 'List campaigns, newest first (own department\'s and shared; admins all)', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns', operationId: 'createCampaign', access: 'operator', summary: 'Create a campaign (a draft): content, audience, type, optional schedule', tag: 'campaigns' },
+  { method: 'GET', path: '/campaigns/{id}', operationId: 'getCampaign', access: 'viewer', summary: 'Get a campaign with its approval and audit trail', tag: 'campaigns' },
+  { method: 'PATCH', path: '/campaigns/{id}', operationId: 'updateCampaign', access: 'operator', summary: 'Edit a draft (an approved or awaiting campaign goes back to draft)', tag: 'campaigns' },
+  { method: 'DELETE', path: '/campaigns/{id}', operationId: 'deleteCampaign', access: 'operator', summary: 'Delete a draft', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/clone', operationId: 'cloneCampaign', access: 'operator', summary: 'Copy a campaign into a new draft', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/submit', operationId: 'submitCampaign', access: 'operator', summary: 'Submit a draft for approval (approved at once when the role needs none)', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/approve', operationId: 'approveCampaign', access: 'manager', summary: 'Approve (sequential: in turn; parallel: all approvers); never one\'s own', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/reject', operationId: 'rejectCampaign', access: 'manager', summary: 'Reject with a comment (back to draft)', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/launch', operationId: 'launchCampaign', access: 'operator', summary: 'Send now or on a schedule (at() once, cron() recurring)', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/pause', operationId: 'pauseCampaign', access: 'operator', summary: 'Pause the sending run', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/resume', operationId: 'resumeCampaign', access: 'operator', summary: 'Resume a paused run', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/cancel', operationId: 'cancelCampaign', access: 'operator', summary: 'Cancel a scheduled, sending or paused campaign', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/resend', operationId: 'resendCampaign', access: 'operator', summary: 'Resend to all, non-openers, openers, clickers or failed recipients of the last run', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/test', operationId: 'testSendCampaign', access: 'operator', summary: 'Send a test to at most 10 typed recipients', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/preview', operationId: 'previewCampaign', access: 'viewer', summary: 'Render the message for a contact or merge fields, with the pre-send check', tag: 'campaigns' },
+  { method: 'GET', path: '/campaigns/{id}/runs', operationId: 'listCampaignRuns', access: 'viewer', summary: 'Every run of a campaign, newest first, with progress', tag: 'campaigns' },
+  { method: 'GET', path: '/campaigns/{id}/runs/{runId}', operationId: 'getCampaignRun', access: 'viewer', summary: 'A run: content and audience as launched, status, progress, points', tag: 'campaigns' },
+  { method: 'GET', path: '/settings/approval', operationId: 'getApprovalSettings', access: 'viewer', summary: 'Which roles need approval to launch, the mode (層簽 sequential / 會簽 parallel) and the approvers', tag: 'campaigns' },
+  { method: 'PUT', path: '/settings/approval', operationId: 'putApprovalSettings', access: 'admin', summary: 'Set the workspace\'s approval rules', tag: 'campaigns' },
+  { method: 'GET', path: '/quotas', operationId: 'listQuotas', access: 'viewer', summary: 'Sending points: balance, reserved and used per user and department (own and own department\'s; admins all)', tag: 'quotas' },
+  { method: 'PUT', path: '/quotas/users/{id}', operationId: 'setUserQuota', access: 'admin', summary: 'Set a user\'s points balance', tag: 'quotas' },
+  { method: 'PUT', path: '/quotas/departments/{id}', operationId: 'setDepartmentQuota', access: 'admin', summary: 'Set a department\'s points balance', tag: 'quotas' },
 ] as const satisfies readonly RouteSpec[];
 
 export type OperationId = (typeof routes)[number]['operationId'];

@@ -111,6 +111,9 @@ export interface Campaign {
   readonly departmentId?: string;
   readonly clonedFrom?: string;
   readonly lastRunId?: string;
+  /** Who launched it last and their department (additive): recurring fires draw on their quotas. */
+  readonly launchedBy?: string;
+  readonly launchedByDepartment?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly version: number;

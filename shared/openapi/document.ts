@@ -21,6 +21,21 @@ import {
   updateFieldSchema,
   updateGroupSchema,
 } from '../contacts/definitions';
+import {
+  approvalSettingsSchema,
+  campaignSchema,
+  createCampaignSchema,
+  decisionSchema,
+  launchSchema,
+  listCampaignsQuerySchema,
+  previewRequestSchema,
+  rejectSchema,
+  resendSchema,
+  runSchema,
+  testSendSchema,
+  updateCampaignSchema,
+} from '../campaigns/schemas';
+import { quotaSchema, setQuotaSchema } from '../quotas/quotas';
 import { contactPageSchema, contactSchema, createContactSchema, listContactsQuerySchema, updateContactSchema } from '../contacts/schemas';
 import { createExportSchema, exportSchema } from '../exports/model';
 import { createSegmentSchema, previewSchema, segmentSchema, updateSegmentSchema } from '../segments/segments';
@@ -98,6 +113,16 @@ function componentSchemas(): Record<string, Json> {
   inputs.add(createImportSchema, { id: 'ImportCreate' });
   inputs.add(completeUploadSchema, { id: 'ImportUploadComplete' });
   inputs.add(startImportSchema, { id: 'ImportStart' });
+  inputs.add(createCampaignSchema, { id: 'CampaignCreate' });
+  inputs.add(updateCampaignSchema, { id: 'CampaignUpdate' });
+  inputs.add(decisionSchema, { id: 'CampaignDecision' });
+  inputs.add(rejectSchema, { id: 'CampaignRejection' });
+  inputs.add(launchSchema, { id: 'CampaignLaunch' });
+  inputs.add(resendSchema, { id: 'CampaignResend' });
+  inputs.add(testSendSchema, { id: 'CampaignTestSend' });
+  inputs.add(previewRequestSchema, { id: 'CampaignPreviewRequest' });
+  inputs.add(approvalSettingsSchema, { id: 'ApprovalSettingsUpdate' });
+  inputs.add(setQuotaSchema, { id: 'QuotaUpdate' });
   const outputs = z.registry<{ id: string }>();
   outputs.add(contactSchema, { id: 'Contact' });
   outputs.add(contactPageSchema, { id: 'ContactPage' });
@@ -124,6 +149,32 @@ function componentSchemas(): Record<string, Json> {
   outputs.add(importPageSchema, { id: 'ImportPage' });
   outputs.add(importReportLinkSchema, { id: 'ImportReportLink' });
   outputs.add(importStartedSchema, { id: 'ImportStarted' });
+  outputs.add(campaignSchema, { id: 'Campaign' });
+  outputs.add(z.object({ items: z.array(campaignSchema), nextCursor: z.string().optional() }), { id: 'CampaignPage' });
+  outputs.add(runSchema, { id: 'CampaignRun' });
+  outputs.add(z.object({ items: z.array(runSchema) }), { id: 'CampaignRunList' });
+  outputs.add(z.object({ campaign: campaignSchema, run: runSchema.optional() }).meta({ description: 'The campaign and its current run (none for a recurring schedule)' }), { id: 'CampaignLaunched' });
+  outputs.add(z.object({ run: runSchema }), { id: 'CampaignTestRun' });
+  outputs.add(
+    z.object({
+      subject: z.string(),
+      from: z.string(),
+      to: z.string(),
+      charset: z.string(),
+      html: z.string(),
+      text: z.string(),
+      attachmentNames: z.array(z.string()),
+      sizeBytes: z.number().int(),
+      findings: z.array(z.object({ code: z.string(), severity: z.enum(['error', 'warning']), message: z.string() })),
+    }),
+    { id: 'CampaignPreview' },
+  );
+  outputs.add(
+    z.object({ rolesRequiringApproval: z.array(z.enum(roles)), mode: z.enum(['sequential', 'parallel']), approverIds: z.array(z.string()), updatedAt: z.string().optional(), updatedBy: z.string().optional() }),
+    { id: 'ApprovalSettings' },
+  );
+  outputs.add(quotaSchema, { id: 'Quota' });
+  outputs.add(z.object({ items: z.array(quotaSchema) }), { id: 'QuotaList' });
   const uri = (id: string) => `#/components/schemas/${id}`;
   const all = {
     ...z.toJSONSchema(inputs, { io: 'input', uri }).schemas,
@@ -190,6 +241,50 @@ function definitionDocs(
   };
 }
 
+/** The campaign, approval and quota routes. */
+function campaignDocs(): Partial<Record<OperationId, OperationDoc>> {
+  const location = { Location: { description: 'URL of the campaign', schema: { type: 'string' } } };
+  const step = (requestSchema: string | undefined, description: string, status = 200, schema = 'Campaign'): OperationDoc => ({
+    ...(requestSchema ? { requestSchema } : {}),
+    ok: { status, description, schema },
+    problems: ['BadRequest', 'NotFound', 'Conflict', 'PreconditionFailed'],
+  });
+  return {
+    listCampaigns: { query: listCampaignsQuerySchema, ok: { status: 200, description: 'One page of campaigns, newest first (a page may be short: follow nextCursor)', schema: 'CampaignPage' }, problems: ['BadRequest'] },
+    createCampaign: { requestSchema: 'CampaignCreate', ok: { status: 201, description: 'Created (a draft)', schema: 'Campaign', headers: location }, problems: ['BadRequest'] },
+    getCampaign: { ok: { status: 200, description: 'The campaign', schema: 'Campaign', headers: etagHeader }, problems: ['NotFound'] },
+    updateCampaign: { ...step('CampaignUpdate', 'The edited campaign (back to draft if it was approved or awaiting approval)'), ifMatch: true },
+    deleteCampaign: { ok: { status: 204, description: 'Deleted' }, problems: ['NotFound', 'Conflict', 'PreconditionFailed'] },
+    cloneCampaign: { ok: { status: 201, description: 'The new draft', schema: 'Campaign', headers: location }, problems: ['NotFound'] },
+    submitCampaign: step('CampaignDecision', 'Awaiting approval, or approved at once when the submitter\'s role needs none'),
+    approveCampaign: {
+      ...step('CampaignDecision', 'The campaign; approved once every approver has'),
+      description: 'Sequential (層簽): only the next approver in order may decide (409 otherwise). The submitter can never approve (403).',
+    },
+    rejectCampaign: step('CampaignRejection', 'Back to draft, with the comment in the audit trail'),
+    launchCampaign: {
+      ...step('CampaignLaunch', 'Queued (sending) or scheduled', 202, 'CampaignLaunched'),
+      description:
+        'Allowed for approved campaigns, or drafts when the launcher\'s role needs no approval. Without a schedule the run is queued at once; ' +
+        '`at()` schedules one run, `cron()` a run per fire. 409 `urn:pigeon:problem:quota-short` names the quota that is short. ' +
+        'A test campaign goes to at most 10 typed recipients (400 otherwise).',
+    },
+    pauseCampaign: step(undefined, 'Paused', 200, 'CampaignLaunched'),
+    resumeCampaign: step(undefined, 'Sending again', 200, 'CampaignLaunched'),
+    cancelCampaign: step('CampaignDecision', 'Cancelled (its schedule deleted; workers cancel what is not yet sent)', 200, 'CampaignLaunched'),
+    resendCampaign: step('CampaignResend', 'A new run to the chosen recipients of the last run', 202, 'CampaignLaunched'),
+    testSendCampaign: step('CampaignTestSend', 'A test run, queued', 202, 'CampaignTestRun'),
+    previewCampaign: step('CampaignPreviewRequest', 'The message as the recipient will get it, with the pre-send findings', 200, 'CampaignPreview'),
+    listCampaignRuns: { ok: { status: 200, description: 'Every run, newest first', schema: 'CampaignRunList' }, problems: ['NotFound'] },
+    getCampaignRun: { ok: { status: 200, description: 'The run', schema: 'CampaignRun' }, problems: ['NotFound'] },
+    getApprovalSettings: { ok: { status: 200, description: 'The workspace\'s approval rules (none: nobody needs approval)', schema: 'ApprovalSettings' } },
+    putApprovalSettings: { requestSchema: 'ApprovalSettingsUpdate', ok: { status: 200, description: 'The new rules', schema: 'ApprovalSettings' }, problems: ['BadRequest'] },
+    listQuotas: { ok: { status: 200, description: 'Quotas (admins: all; others their own and their department\'s)', schema: 'QuotaList' } },
+    setUserQuota: { requestSchema: 'QuotaUpdate', ok: { status: 200, description: 'The quota', schema: 'Quota' }, problems: ['BadRequest'] },
+    setDepartmentQuota: { requestSchema: 'QuotaUpdate', ok: { status: 200, description: 'The quota', schema: 'Quota' }, problems: ['BadRequest'] },
+  };
+}
+
 /** What each operation takes and returns; operations not listed get a generic JSON answer. */
 const operationDocs: Partial<Record<OperationId, OperationDoc>> = {
   createImport: {
@@ -222,6 +317,7 @@ const operationDocs: Partial<Record<OperationId, OperationDoc>> = {
     ok: { status: 200, description: 'A presigned download URL', schema: 'ImportReportLink' },
     problems: ['NotFound'],
   },
+  ...campaignDocs(),
   getHealth: { ok: { status: 200, description: 'The API is up', schema: 'Health' } },
   getOpenApi: { ok: { status: 200, description: 'This document' } },
   signIn: { requestSchema: 'SignIn', ok: { status: 200, description: 'Signed in', schema: 'SignInResult' }, problems: ['BadRequest'] },

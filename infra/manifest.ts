@@ -37,7 +37,8 @@ export interface QueueDeclaration {
   readonly envVar: string;
   /** Message queues: which channel's worker drains it (lanes of one channel share a worker). */
   readonly channel?: 'mail' | 'sms' | 'fax';
-  readonly lane?: 'priority' | 'bulk';
+  /** Mail lanes: priority (triggered), bulk (formal), low (test); SMS and fax use priority and bulk. */
+  readonly lane?: 'priority' | 'bulk' | 'low';
   readonly visibilityTimeoutSeconds: number;
   readonly retentionDays: number;
   /** Receives before a message moves to the dead-letter queue. */
@@ -46,6 +47,8 @@ export interface QueueDeclaration {
   readonly dlqAlarmThreshold: number;
   /** Messages per consumer invocation (the event source mapping's batch size; 10 when absent). */
   readonly consumerBatchSize?: number;
+  /** Concurrent consumer invocations at most (the event source mapping's maximum concurrency, ≥ 2; unbounded when absent). */
+  readonly consumerConcurrency?: number;
 }
 
 export interface BucketDeclaration {
@@ -66,7 +69,9 @@ export type ResourceRef =
   | { readonly table: TableName; readonly access: 'read' | 'readWrite' }
   | { readonly bucket: BucketName; readonly access: 'read' | 'readWrite' }
   | { readonly queue: QueueName; readonly access: 'send' | 'consume' }
-  | { readonly topic: TopicName; readonly access: 'publish' };
+  | { readonly topic: TopicName; readonly access: 'publish' | 'subscribe' }
+  /** Sends e-mail through SES with the stage's configuration set (SES_CONFIGURATION_SET). */
+  | { readonly mail: 'send' };
 
 /** A function started when an object lands in a bucket (an S3 notification in AWS, s3rver's event locally). */
 export interface ObjectTrigger {
@@ -164,22 +169,29 @@ export const tables = {
   },
 } as const satisfies Record<string, TableDeclaration>;
 
-function queue(channel: 'mail' | 'sms' | 'fax', lane: 'priority' | 'bulk'): QueueDeclaration {
+// Lanes are separate queues drained by one worker; each lane's own concurrency cap keeps a big
+// formal send from starving triggered mail, and tests from slowing either.
+const laneConcurrency = { priority: 20, bulk: 10, low: 2 } as const;
+
+function queue(channel: 'mail' | 'sms' | 'fax', lane: 'priority' | 'bulk' | 'low'): QueueDeclaration {
   return {
     description: `${channel} messages, ${lane} lane`,
     envVar: `QUEUE_${channel.toUpperCase()}_${lane.toUpperCase()}_URL`,
     channel,
     lane,
-    visibilityTimeoutSeconds: channel === 'fax' ? 300 : 120,
+    // A mail part (≤ 50 recipients) sends well within the worker's 120 s; visibility covers one run.
+    visibilityTimeoutSeconds: channel === 'fax' ? 300 : 180,
     retentionDays: 4,
     maxReceiveCount: 5,
     dlqAlarmThreshold: 1,
+    ...(channel === 'mail' ? { consumerBatchSize: 1, consumerConcurrency: laneConcurrency[lane] } : {}),
   };
 }
 
 export const queues = {
   mailPriority: queue('mail', 'priority'),
   mailBulk: queue('mail', 'bulk'),
+  mailLow: queue('mail', 'low'),
   smsPriority: queue('sms', 'priority'),
   smsBulk: queue('sms', 'bulk'),
   faxPriority: queue('fax', 'priority'),
@@ -196,9 +208,9 @@ export const queues = {
     // One job per invocation: each run owns the invocation's whole time budget.
     consumerBatchSize: 1,
   },
-  // Added by the campaigns helper (issue 4) for launch; the delivery helper's campaignPlanner consumes it.
+  // Launch and schedules put runs here; the planner also re-queues itself to watch a run finish.
   campaignRuns: {
-    description: 'Campaign runs to plan: freeze the audience, reserve points, fan out to the mail lanes',
+    description: 'Campaign runs to plan (freeze the audience, reserve points, fan out to the mail lanes) and to watch until every part is done',
     envVar: 'QUEUE_CAMPAIGN_RUNS_URL',
     visibilityTimeoutSeconds: 960,
     retentionDays: 4,
@@ -318,6 +330,60 @@ export const functions = {
       { table: 'contacts', access: 'read' },
       { table: 'jobs', access: 'readWrite' },
       { bucket: 'reports', access: 'readWrite' },
+    ],
+  },
+  campaignPlanner: {
+    description: 'Campaign planner: freezes a run\'s audience, reserves points, fans the parts out to the mail lane, and watches the run until every part is done',
+    entry: 'functions/campaign-planner/handler.ts',
+    memoryMb: 1536,
+    timeoutSeconds: 900,
+    uses: [
+      { queue: 'campaignRuns', access: 'consume' },
+      // Watching a run: the planner re-queues a delayed "watch" message to itself.
+      { queue: 'campaignRuns', access: 'send' },
+      { queue: 'mailPriority', access: 'send' },
+      { queue: 'mailBulk', access: 'send' },
+      { queue: 'mailLow', access: 'send' },
+      { table: 'campaigns', access: 'readWrite' },
+      { table: 'contacts', access: 'read' },
+      { table: 'identity', access: 'read' },
+      { table: 'suppression', access: 'read' },
+      { table: 'deliveries', access: 'read' },
+      { bucket: 'uploads', access: 'readWrite' },
+    ],
+  },
+  mailWorker: {
+    description: 'Mail worker: renders and sends one part of a run through SES, each recipient at most once (the delivery ledger)',
+    entry: 'functions/mail-worker/handler.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 120,
+    uses: [
+      { queue: 'mailPriority', access: 'consume' },
+      { queue: 'mailBulk', access: 'consume' },
+      { queue: 'mailLow', access: 'consume' },
+      // Continuations: what throttling or a paused run left over goes back to the lane, delayed.
+      { queue: 'mailPriority', access: 'send' },
+      { queue: 'mailBulk', access: 'send' },
+      { queue: 'mailLow', access: 'send' },
+      { queue: 'campaignRuns', access: 'send' },
+      { table: 'campaigns', access: 'readWrite' },
+      { table: 'deliveries', access: 'readWrite' },
+      { table: 'suppression', access: 'read' },
+      { bucket: 'uploads', access: 'read' },
+      { bucket: 'assets', access: 'read' },
+      { mail: 'send' },
+    ],
+  },
+  sesNotifications: {
+    description: 'SES events (send, delivery, bounce, complaint, reject) from SNS: settles in-doubt sends, suppresses bounced and complaining addresses, marks their contacts',
+    entry: 'functions/ses-notifications/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    uses: [
+      { topic: 'sesNotifications', access: 'subscribe' },
+      { table: 'deliveries', access: 'readWrite' },
+      { table: 'suppression', access: 'readWrite' },
+      { table: 'contacts', access: 'readWrite' },
     ],
   },
 } as const satisfies Record<string, FunctionDeclaration>;

@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { createApiClient, type ApiClient, type SignInResult } from './api';
 import { Layout } from './components/Layout';
 import { type ConsoleConfig } from './config';
+import { useI18n } from './i18n/I18nProvider';
 import { ApiKeysPage } from './pages/ApiKeysPage';
 import { CategoriesPage } from './pages/CategoriesPage';
 import { ContactsPage } from './pages/ContactsPage';
@@ -14,6 +15,21 @@ import { SignInPage } from './pages/SignInPage';
 import { UsersPage } from './pages/UsersPage';
 import { useRoute } from './routing';
 import { clearSession, loadSession, saveSession, sessionFrom, type Session } from './session';
+
+// The campaign pages load on their first visit, so sign-in and the contact pages stay as small as they were.
+const CampaignsPage = lazy(() => import('./pages/CampaignsPage').then((m) => ({ default: m.CampaignsPage })));
+const ApprovalSettingsPage = lazy(() => import('./pages/ApprovalSettingsPage').then((m) => ({ default: m.ApprovalSettingsPage })));
+const QuotasPage = lazy(() => import('./pages/QuotasPage').then((m) => ({ default: m.QuotasPage })));
+
+function PageLoading() {
+  const { t } = useI18n();
+  return (
+    <div className="state" role="status">
+      <span className="spinner" aria-hidden="true" />
+      {t('common.loading')}
+    </div>
+  );
+}
 
 export function App({ config }: { config: ConsoleConfig }) {
   const [session, setSession] = useState<Session | undefined>(() => loadSession());
@@ -60,25 +76,33 @@ function SignedIn({ session, stage, api, onSignOut }: { session: Session; stage:
   const page = useRoute(session.user.role);
   return (
     <Layout user={session.user} stage={stage} page={page} onSignOut={onSignOut}>
-      {page === 'users' ? (
-        <UsersPage api={api} user={session.user} />
-      ) : page === 'api-keys' ? (
-        <ApiKeysPage api={api} />
-      ) : page === 'imports' ? (
-        <ImportsPage api={api} role={session.user.role} />
-      ) : page === 'exports' ? (
-        <ExportsPage api={api} />
-      ) : page === 'segments' ? (
-        <SegmentsPage api={api} role={session.user.role} />
-      ) : page === 'groups' ? (
-        <GroupsPage api={api} user={session.user} />
-      ) : page === 'fields' ? (
-        <FieldsPage api={api} role={session.user.role} />
-      ) : page === 'categories' ? (
-        <CategoriesPage api={api} role={session.user.role} />
-      ) : (
-        <ContactsPage api={api} role={session.user.role} />
-      )}
+      <Suspense fallback={<PageLoading />}>
+        {page === 'users' ? (
+          <UsersPage api={api} user={session.user} />
+        ) : page === 'api-keys' ? (
+          <ApiKeysPage api={api} />
+        ) : page === 'imports' ? (
+          <ImportsPage api={api} role={session.user.role} />
+        ) : page === 'exports' ? (
+          <ExportsPage api={api} />
+        ) : page === 'segments' ? (
+          <SegmentsPage api={api} role={session.user.role} />
+        ) : page === 'groups' ? (
+          <GroupsPage api={api} user={session.user} />
+        ) : page === 'fields' ? (
+          <FieldsPage api={api} role={session.user.role} />
+        ) : page === 'categories' ? (
+          <CategoriesPage api={api} role={session.user.role} />
+        ) : page === 'campaigns' ? (
+          <CampaignsPage api={api} user={session.user} />
+        ) : page === 'settings' ? (
+          <ApprovalSettingsPage api={api} user={session.user} />
+        ) : page === 'quotas' ? (
+          <QuotasPage api={api} user={session.user} />
+        ) : (
+          <ContactsPage api={api} role={session.user.role} />
+        )}
+      </Suspense>
     </Layout>
   );
 }

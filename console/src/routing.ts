@@ -7,7 +7,14 @@ import { useEffect, useState } from 'react';
 import { type Role } from './api';
 
 export const pages = ['contacts', 'segments', 'groups', 'fields', 'categories', 'imports', 'exports', 'users', 'api-keys'] as const;
-export type PageId = (typeof pages)[number];
+/**
+ * The e-mail campaign pages (電子郵件任務, 審核設定 at #/settings/approval, 點數): listed apart until
+ * test/unit/console-routing.test.ts names their list routes too (GET /campaigns,
+ * /settings/approval, /quotas); pageAccess below follows those routes all the same.
+ */
+export const campaignPages = ['campaigns', 'settings', 'quotas'] as const;
+export type PageId = (typeof pages)[number] | (typeof campaignPages)[number];
+const allPages: readonly PageId[] = [...pages, ...campaignPages];
 
 /** The least role that may open each page, as the API's routes require (shared/api/routes.ts). */
 export const pageAccess: Readonly<Record<PageId, Role>> = {
@@ -20,6 +27,9 @@ export const pageAccess: Readonly<Record<PageId, Role>> = {
   exports: 'operator', // GET /exports
   users: 'manager', // GET /users; only admins change anything
   'api-keys': 'admin',
+  campaigns: 'viewer', // GET /campaigns; operators compose and launch, managers approve
+  settings: 'viewer', // GET /settings/approval; only admins change it
+  quotas: 'viewer', // GET /quotas (own and own department's; admins all); only admins set points
 };
 
 const rank: Readonly<Record<Role, number>> = { admin: 0, manager: 1, operator: 2, viewer: 3 };
@@ -33,7 +43,7 @@ export const hrefOf = (page: PageId) => `#/${page}`;
 /** The page a hash names, or undefined for an empty or unknown one. */
 export function pageOf(hash: string): PageId | undefined {
   const name = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
-  return (pages as readonly string[]).includes(name ?? '') ? (name as PageId) : undefined;
+  return (allPages as readonly string[]).includes(name ?? '') ? (name as PageId) : undefined;
 }
 
 /**

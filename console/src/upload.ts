@@ -38,6 +38,11 @@ function put(url: string, body: Blob, headers: Readonly<Record<string, string>>,
   });
 }
 
+/** One presigned PUT of a whole file (an EDM's ZIP, HTML or DOCX); `onProgress` gets bytes sent so far. */
+export async function putFile(url: string, file: Blob, headers: Readonly<Record<string, string>>, onProgress: (sent: number) => void, signal?: AbortSignal): Promise<void> {
+  await put(url, file, headers, onProgress, signal);
+}
+
 export interface UploadResult {
   /** Set for a multipart upload: what POST /imports/{id}/complete needs. */
   readonly parts?: { partNumber: number; etag: string }[];

@@ -10,7 +10,11 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { campaignDepsFromEnv, contactLookupOf, createCampaignOperations } from '../../shared/campaigns/operations';
-import { required } from '../../shared/config';
+import { campaignRenderer } from '../../shared/campaigns/preview';
+import * as content from '../../shared/content';
+import { s3BlobStore } from '../../shared/adapters/aws/blob-store.s3';
+import { importFilesFromEnv } from '../../shared/adapters/aws/import-files.s3';
+import { optional, required } from '../../shared/config';
 import { contactDepsFromEnv, createContactOperations } from '../../shared/contacts/operations';
 import { createRouter, type OperationMap } from '../../shared/http/router';
 import { createExportOperations, exportDepsFromEnv } from '../../shared/exports/operations';
@@ -19,6 +23,19 @@ import { createImportOperations, importDepsFromEnv } from '../../shared/imports/
 import { logger, metrics, tracer } from '../../shared/observability';
 import { createSegmentOperations, segmentDepsFromEnv } from '../../shared/segments/operations';
 import { createSystemOperations, systemDepsFromEnv } from '../../shared/system/system';
+
+/** Previews render with the content module exactly as the mail worker does; senders checked against MAIL_VERIFIED_DOMAINS. */
+function campaignRendererFromEnv() {
+  const verifiedDomains = optional('MAIL_VERIFIED_DOMAINS')?.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+  return campaignRenderer(
+    {
+      compileMessage: content.compileMessage,
+      renderMessage: content.renderMessage,
+      presendCheck: (c, ctx) => content.presendCheck(c, ctx, verifiedDomains ? { verifiedDomains } : {}),
+    },
+    { baseUrl: required('ASSETS_BASE_URL'), store: s3BlobStore('assets') },
+  );
+}
 
 // `satisfies OperationMap`: a route in routes.ts without its Operation does not compile.
 // Segments and exports share the contact deps (one definitions cache per container).
@@ -32,7 +49,10 @@ const operations = {
   ...createExportOperations(exportDepsFromEnv(contactDeps, () => segmentDeps.segments)),
   ...createSystemOperations(systemDepsFromEnv()),
   ...createImportOperations(importDepsFromEnv),
-  ...createCampaignOperations(() => campaignDepsFromEnv(), { contactLookup: contactLookupOf(contactDeps) }),
+  ...createCampaignOperations(() => campaignDepsFromEnv({ renderer: campaignRendererFromEnv }), {
+    contactLookup: contactLookupOf(contactDeps),
+    contentFiles: () => ({ uploads: importFilesFromEnv(), assets: s3BlobStore('assets'), assetsBaseUrl: required('ASSETS_BASE_URL'), importers: content }),
+  }),
 } satisfies OperationMap;
 
 const route = createRouter(operations, { allowedOrigin: required('CONSOLE_ORIGIN'), logger });

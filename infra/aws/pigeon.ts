@@ -2,8 +2,9 @@
  * Builds every Pigeon stack of one stage into an app. app.ts (the CDK entry) and the infra tests
  * both call it, so the tests check exactly what `cdk deploy` deploys.
  *
- * Order and dependencies: Console (hosting) → Stateful → Messaging, Auth → Api → ConsoleContent;
- * Analytics after Stateful; Scheduling stands alone. Resources cross stacks only as typed props.
+ * Order and dependencies: Console (hosting) → Stateful → Messaging, Auth, Scheduling → Api →
+ * ConsoleContent, Delivery (planner, mail worker, SES notifications); Analytics after Stateful.
+ * Resources cross stacks only as typed props.
  */
 import { Validations, type App, type Environment } from 'aws-cdk-lib';
 import { PigeonNagChecks } from './nag';
@@ -16,6 +17,7 @@ import { ExportsStack } from './stacks/exports-stack';
 import { ImportsStack } from './stacks/imports-stack';
 import { MessagingStack } from './stacks/messaging-stack';
 import { SchedulingStack } from './stacks/scheduling-stack';
+import { DeliveryStack, plannerFunctionName } from './stacks/delivery-stack';
 import { StatefulStack } from './stacks/stateful-stack';
 
 export interface PigeonStacks {
@@ -27,6 +29,7 @@ export interface PigeonStacks {
   readonly api: ApiStack;
   readonly analytics: AnalyticsStack;
   readonly scheduling: SchedulingStack;
+  readonly delivery: DeliveryStack;
   readonly consoleContent: ConsoleContentStack;
   readonly imports: ImportsStack;
   readonly exports: ExportsStack;
@@ -64,9 +67,19 @@ export function buildPigeon(app: App, options: BuildOptions = {}): PigeonStacks 
   const stateful = new StatefulStack(app, id('Stateful'), { ...common('Stateful'), consoleOrigin: consoleStack.origin });
   const messaging = new MessagingStack(app, id('Messaging'), common('Messaging'));
   const auth = new AuthStack(app, id('Auth'), common('Auth'));
+  const scheduling = new SchedulingStack(app, id('Scheduling'), common('Scheduling'));
+  const resources = {
+    tables: stateful.tables,
+    buckets: stateful.buckets,
+    queues: messaging.queues,
+    topics: messaging.topics,
+    mail: { configurationSetName: messaging.configurationSet.configurationSetName },
+  };
   const api = new ApiStack(app, id('Api'), {
     ...common('Api'),
-    resources: { tables: stateful.tables, buckets: stateful.buckets, queues: messaging.queues, topics: messaging.topics },
+    resources,
+    scheduling: { groupName: scheduling.scheduleGroup.scheduleGroupName, roleArn: scheduling.executionRole.roleArn, plannerFunctionName: plannerFunctionName(stage.name) },
+    assetsUrl: stateful.assetsUrl,
     userPool: auth.userPool,
     consoleClient: auth.consoleClient,
     issuerUrl: auth.issuerUrl,
@@ -80,7 +93,6 @@ export function buildPigeon(app: App, options: BuildOptions = {}): PigeonStacks 
     reportsBucket: stateful.buckets.reports,
     dataKey: stateful.dataKey,
   });
-  const scheduling = new SchedulingStack(app, id('Scheduling'), common('Scheduling'));
   const consoleContent = new ConsoleContentStack(app, id('ConsoleContent'), {
     ...common('ConsoleContent'),
     bucket: consoleStack.bucket,
@@ -91,14 +103,23 @@ export function buildPigeon(app: App, options: BuildOptions = {}): PigeonStacks 
 
   const imports = new ImportsStack(app, id('Imports'), {
     ...common('Imports'),
-    resources: { tables: stateful.tables, buckets: stateful.buckets, queues: messaging.queues, topics: messaging.topics },
+    resources,
   });
 
   const exportsStack = new ExportsStack(app, id('Exports'), {
     ...common('Exports'),
-    resources: { tables: stateful.tables, buckets: stateful.buckets, queues: messaging.queues, topics: messaging.topics },
+    resources,
+  });
+
+  const delivery = new DeliveryStack(app, id('Delivery'), {
+    ...common('Delivery'),
+    resources,
+    trackingBaseUrl: `${api.url.replace(/\/+$/, '')}/t`,
+    assetsUrl: stateful.assetsUrl,
+    trackingKey: stateful.trackingKey,
+    schedulerRoleArn: scheduling.executionRole.roleArn,
   });
 
   if (options.nag ?? true) Validations.of(app).addPlugins(new PigeonNagChecks());
-  return { stage, console: consoleStack, stateful, messaging, auth, api, analytics, scheduling, consoleContent, imports, exports: exportsStack };
+  return { stage, console: consoleStack, stateful, messaging, auth, api, analytics, scheduling, consoleContent, imports, exports: exportsStack, delivery };
 }

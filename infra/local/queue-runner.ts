@@ -125,6 +125,7 @@ export class QueueRunner {
   private readonly running = new Set<Promise<void>>();
   private readonly waiters = new Set<() => void>();
   private injectedFailures = 0;
+  private duplicateDeliveries = false;
   private stopped = false;
   private baseUrl = '';
 
@@ -165,6 +166,11 @@ export class QueueRunner {
       timeoutSeconds: consumer.timeoutSeconds ?? 30,
       onError: consumer.onError,
     };
+  }
+
+  /** Test aid: every message sent from now on is delivered twice (two copies, possibly at once). */
+  injectDuplicateDeliveries(enabled: boolean): void {
+    this.duplicateDeliveries = enabled;
   }
 
   /** Test aid: the next `count` SendMessageBatch entries fail with a retryable server fault. */
@@ -266,6 +272,8 @@ export class QueueRunner {
       receiveCount: 0,
     };
     state.messages.push(message);
+    // At-least-once, at its worst: a second copy that a consumer may take at the same time.
+    if (this.duplicateDeliveries) state.messages.push({ ...message, id: randomUUID() });
     this.touch(state.config.name);
     return message;
   }

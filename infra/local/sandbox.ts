@@ -11,13 +11,13 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { EventBridgeEvent, S3Event, S3EventRecord } from 'aws-lambda';
+import type { EventBridgeEvent, S3Event, S3EventRecord, SNSEvent } from 'aws-lambda';
 import { buckets, functions, objectTriggers, queues, topics, type BucketName, type FunctionDeclaration, type FunctionName, type QueueDeclaration } from '../manifest';
 import { DuckDbQueryEngine } from '../../shared/adapters/local/query-engine.duckdb';
 import { createTables, localRegion, startDynalite, type RunningDynamo } from './emulators/dynamodb';
 import { freePort } from './emulators/net';
 import { startS3rver, type RunningS3 } from './emulators/s3';
-import { startSesEmulator, type RunningSes } from './emulators/ses';
+import { startSesEmulator, type LocalSesEvent, type RunningSes } from './emulators/ses';
 import { startConsoleServer, startGateway, type RunningServer } from './gateway';
 import { contextFor, importHandler, isFunctionName, repoRoot, type LambdaHandler } from './lambda';
 import { QueueRunner, type QueueConfig } from './queue-runner';
@@ -47,6 +47,14 @@ export interface SandboxOptions {
   readonly quiet?: boolean;
   /** Fixed ports; any left out are free ports chosen at start. */
   readonly ports?: SandboxPorts;
+  /** Extra variables for the handlers (e.g. MAIL_LEASE_SECONDS for a test), over the sandbox's own. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Queue consumers' concurrency at most (default 4; the manifest's lanes ask for more in AWS). */
+  readonly maxConsumerConcurrency?: number;
+  /** Raw mail skips the SES emulator's parser and web inbox (kept as .eml and indexed): benchmarks. */
+  readonly fastMail?: boolean;
+  /** Every queue's visibility timeout (tests that crash consumers do not wait minutes for a retry). */
+  readonly queueVisibilitySeconds?: number;
 }
 
 export interface DemoSignIn {
@@ -69,6 +77,8 @@ export interface Sandbox {
   readonly demo?: DemoSignIn;
   readonly queueRunner: QueueRunner;
   readonly scheduler: LocalSchedulerService;
+  /** The SES front: injected faults for reliability tests. */
+  readonly ses: RunningSes;
   /** DuckDB over the lake bucket (the local Athena). */
   readonly queryEngine: DuckDbQueryEngine;
   /** Calls a function's handler with an event, as `npm run invoke` does. */
@@ -103,6 +113,33 @@ export function objectCreatedEvent(record: S3EventRecord): EventBridgeEvent<'Obj
       'source-ip-address': record.requestParameters?.sourceIPAddress ?? '127.0.0.1',
       reason: record.eventName.replace(/^ObjectCreated:/, '') === 'CompleteMultipartUpload' ? 'CompleteMultipartUpload' : 'PutObject',
     },
+  };
+}
+
+/** An SNS notification as Lambda receives it from a topic subscription. */
+export function snsEventOf(topicArn: string, message: string): SNSEvent {
+  const id = randomUUID();
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: `${topicArn}:${id}`,
+        Sns: {
+          Type: 'Notification',
+          MessageId: id,
+          TopicArn: topicArn,
+          Subject: '',
+          Message: message,
+          Timestamp: new Date().toISOString(),
+          SignatureVersion: '1',
+          Signature: '',
+          SigningCertUrl: '',
+          UnsubscribeUrl: '',
+          MessageAttributes: {},
+        },
+      },
+    ],
   };
 }
 
@@ -182,10 +219,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const s3: RunningS3 = await startS3rver({ directory: s3Dir, buckets: bucketNames.map(localBucketName), port: ports.s3 });
     stops.push(() => s3.stop());
 
-    const ses: RunningSes = await startSesEmulator({ dataDir, port: ports.mail });
+    // SES events reach the subscribers of the sesNotifications topic, as SNS would deliver them.
+    let publishSesEvent: (event: LocalSesEvent) => void = () => undefined;
+    const ses: RunningSes = await startSesEmulator({ dataDir, port: ports.mail, parseRaw: !options.fastMail, onEvent: (event) => publishSesEvent(event) });
     stops.push(() => ses.stop());
 
-    const queueRunner = await QueueRunner.start({ queues: localQueueConfigs(), dataDir: join(dataDir, 'queues'), port: ports.sqs });
+    const queueRunner = await QueueRunner.start({ queues: localQueueConfigs(options.queueVisibilitySeconds ? { visibilityTimeoutSeconds: options.queueVisibilitySeconds } : {}), dataDir: join(dataDir, 'queues'), port: ports.sqs });
     stops.push(() => queueRunner.stop());
 
     // --- the environment, exactly as CDK's bind helpers set it in AWS ---
@@ -214,6 +253,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       POWERTOOLS_LOG_LEVEL: options.quiet ? 'ERROR' : 'INFO',
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
+      SES_CONFIGURATION_SET: `${LOCAL_PREFIX}-mail`,
+      // Tracked links point at the local API's tracking routes; images and files at s3rver.
+      TRACKING_BASE_URL: `${apiUrl}/t`,
+      ASSETS_BASE_URL: `${s3.endpoint}/${localBucketName('assets')}`,
+      // A laptop-sized pace: watch runs and retry leftovers every couple of seconds.
+      MAIL_WATCH_SECONDS: '2',
+      MAIL_CONTINUE_SECONDS: '2',
+      MAIL_LEASE_SECONDS: '30',
+      MAIL_RECONCILE_SECONDS: '5',
+      // The local SES accepts any sender; these are the ones the pre-send check calls verified.
+      MAIL_VERIFIED_DOMAINS: 'pigeon.local,example.com',
+      // The local SES has no limit; these stand in for an account's (per process: workers share it).
+      MAIL_SEND_RATE: '400',
+      MAIL_MIN_RATE: '200',
+      MAIL_MAX_RATE: '2000',
+      ...options.env,
     };
     for (const bucket of bucketNames) env[buckets[bucket].envVar] = localBucketName(bucket);
     for (const [logical, declaration] of Object.entries(queues) as [string, QueueDeclaration][]) {
@@ -255,11 +310,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
             handler: handlers.get(name) as LambdaHandler,
             timeoutSeconds: declaration.timeoutSeconds,
             batchSize: queues[use.queue].consumerBatchSize ?? 10,
+            concurrency: Math.min(options.maxConsumerConcurrency ?? 4, (queues[use.queue] as QueueDeclaration).consumerConcurrency ?? 1),
             onError: (error) => log(`${name} failed a batch: ${String(error)}`),
           });
         }
       }
     }
+
+    // Topic subscriptions: SNS-shaped events to every subscriber.
+    const subscribers = (Object.entries(functions) as [FunctionName, FunctionDeclaration][])
+      .filter(([, declaration]) => declaration.uses.some((use) => 'topic' in use && use.topic === 'sesNotifications' && use.access === 'subscribe'))
+      .map(([name]) => name);
+    publishSesEvent = (event) => {
+      for (const name of subscribers) {
+        invoke(name, snsEventOf(env[topics.sesNotifications.envVar] as string, JSON.stringify(event))).catch((error: unknown) => log(`${name} failed an SES event: ${String(error)}`));
+      }
+    };
 
     // Bucket notifications.
     s3.onEvent((event) => {
@@ -344,6 +410,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       demo,
       queueRunner,
       scheduler,
+      ses,
       queryEngine,
       invoke,
       onS3Event: (listener) => s3.onEvent(listener),

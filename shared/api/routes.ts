@@ -97,6 +97,8 @@ export const routes = [
   { method: 'POST', path: '/campaigns/{id}/cancel', operationId: 'cancelCampaign', access: 'operator', summary: 'Cancel a scheduled, sending or paused campaign', tag: 'campaigns' },
   { method: 'POST', path: '/campaigns/{id}/resend', operationId: 'resendCampaign', access: 'operator', summary: 'Resend to all, non-openers, openers, clickers or failed recipients of the last run', tag: 'campaigns' },
   { method: 'POST', path: '/campaigns/{id}/test', operationId: 'testSendCampaign', access: 'operator', summary: 'Send a test to at most 10 typed recipients', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/content/upload', operationId: 'uploadCampaignContent', access: 'operator', summary: 'A presigned upload for content from a file: a ZIP of a whole EDM, an HTML file or a DOCX', tag: 'campaigns' },
+  { method: 'POST', path: '/campaigns/{id}/content/import', operationId: 'importCampaignContent', access: 'operator', summary: 'Turn the uploaded file into the campaign\'s HTML (assets hosted, relative links rewritten)', tag: 'campaigns' },
   { method: 'POST', path: '/campaigns/{id}/preview', operationId: 'previewCampaign', access: 'viewer', summary: 'Render the message for a contact or merge fields, with the pre-send check', tag: 'campaigns' },
   { method: 'GET', path: '/campaigns/{id}/runs', operationId: 'listCampaignRuns', access: 'viewer', summary: 'Every run of a campaign, newest first, with progress', tag: 'campaigns' },
   { method: 'GET', path: '/campaigns/{id}/runs/{runId}', operationId: 'getCampaignRun', access: 'viewer', summary: 'A run: content and audience as launched, status, progress, points', tag: 'campaigns' },

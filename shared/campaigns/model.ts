@@ -149,6 +149,8 @@ export interface CampaignRun {
   readonly launchedAt: string;
   /** Set by the planner once the audience is frozen. */
   readonly parts?: number;
+  /** The planner's watch chain step (a duplicated watch message must not fork the chain). */
+  readonly watchSeq?: number;
   readonly audienceSummary?: { readonly total: number; readonly duplicates: number; readonly invalid: number; readonly corrected: number; readonly suppressed: number; readonly excluded: number };
   readonly progress: RunProgress;
   readonly pointsReserved?: number;

@@ -36,6 +36,8 @@ import {
 import type { CampaignStore } from './ports';
 import { cancelCampaign, getRunOf, launchCampaign, listRuns, pauseCampaign, resendCampaign, resumeCampaign, testSendCampaign } from './launch';
 import { previewCampaign, type CampaignRenderer, type ContactLookup } from './preview';
+import { createContentUpload, importContent, type ContentFileDeps } from './content-files';
+import { ServiceUnavailableError } from './errors';
 
 export type CampaignOperationId = Extract<
   OperationId,
@@ -55,6 +57,8 @@ export type CampaignOperationId = Extract<
   | 'resendCampaign'
   | 'testSendCampaign'
   | 'previewCampaign'
+  | 'uploadCampaignContent'
+  | 'importCampaignContent'
   | 'listCampaignRuns'
   | 'getCampaignRun'
   | 'getApprovalSettings'
@@ -71,11 +75,18 @@ const accepted = (body: unknown) => ({ status: 202, body });
 export interface CampaignOperationOptions {
   /** Reads a contact for a per-contact preview. */
   readonly contactLookup?: ContactLookup;
+  /** Content from files (uploads, assets, the content module's importers); built on first use. */
+  readonly contentFiles?: () => ContentFileDeps;
 }
 
 export function createCampaignOperations(deps: CampaignDeps | (() => CampaignDeps), options: CampaignOperationOptions = {}): Record<CampaignOperationId, Operation> {
   let built: CampaignDeps | undefined;
   const d = (): CampaignDeps => (built ??= typeof deps === 'function' ? deps() : deps);
+  let files: ContentFileDeps | undefined;
+  const f = (): ContentFileDeps => {
+    if (!options.contentFiles) throw new ServiceUnavailableError('Content from files is not available here');
+    return (files ??= options.contentFiles());
+  };
   const quota = (kind: QuotaOwnerKind): Operation => async (request) => ok(await setQuota(d(), principalOf(request), { kind, id: idOf(request) }, request.body));
   return {
     listCampaigns: async (request) => ok(await listCampaigns(d(), principalOf(request), request.query)),
@@ -108,6 +119,8 @@ export function createCampaignOperations(deps: CampaignDeps | (() => CampaignDep
     cancelCampaign: async (request) => ok(await cancelCampaign(d(), principalOf(request), idOf(request), request.body)),
     resendCampaign: async (request) => accepted(await resendCampaign(d(), principalOf(request), idOf(request), request.body)),
     testSendCampaign: async (request) => accepted(await testSendCampaign(d(), principalOf(request), idOf(request), request.body)),
+    uploadCampaignContent: async (request) => ok(await createContentUpload(d(), f(), principalOf(request), idOf(request), request.body)),
+    importCampaignContent: async (request) => ok(await importContent(d(), f(), principalOf(request), idOf(request), request.body)),
     previewCampaign: async (request) => ok(await previewCampaign(d(), options.contactLookup, principalOf(request), idOf(request), request.body)),
     listCampaignRuns: async (request) => ok(await listRuns(d(), principalOf(request), idOf(request))),
     getCampaignRun: async (request) => ok(await getRunOf(d(), principalOf(request), idOf(request), request.pathParameters.runId ?? '')),

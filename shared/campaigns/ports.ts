@@ -15,6 +15,10 @@ export interface CampaignPage {
 export interface RunCondition {
   readonly status?: RunStatus | readonly RunStatus[];
   readonly version?: number;
+  /** The planner's "fan out once": parts not yet recorded. */
+  readonly partsAbsent?: boolean;
+  /** The watch chain's step (absent counts as 0): one copy of a duplicated watch message advances it. */
+  readonly watchSeq?: number;
 }
 
 export type RunPatch = Partial<Omit<CampaignRun, 'id' | 'workspaceId' | 'campaignId' | 'version'>>;

@@ -17,7 +17,15 @@ export interface CompileContext {
   readonly assetsBaseUrl: string;
   /** Reads an uploaded attachment's bytes (assets bucket). */
   readonly readAsset: (key: string) => Promise<Uint8Array>;
+  /**
+   * A TrueType / OpenType font for generated PDF attachments (e.g. Noto Sans TC from the
+   * cjk-fonts layer). Without it PDFs use Helvetica, which cannot draw CJK characters.
+   */
+  readonly pdfFont?: Uint8Array;
 }
+
+/** Codes the `{% qrcode %}` / `{% barcode %}` tags draw. */
+export type CodeKind = 'qr' | 'code128' | 'ean13';
 
 export interface RenderExtras {
   /** Rewrites each link in the HTML for click tracking (`linkIndex`: position in the document). */
@@ -29,6 +37,11 @@ export interface RenderExtras {
   readonly headers?: Readonly<Record<string, string>>;
   /** Date header; tests pin it. */
   readonly date?: Date;
+  /**
+   * Public URL serving a code image (see codeImagePng). When given, `{% qrcode %}` / `{% barcode %}`
+   * link to it; otherwise the PNG travels inside the message as an inline (CID) part.
+   */
+  readonly codeImageUrl?: (kind: CodeKind, value: string) => string;
 }
 
 export interface RenderedMessage {
@@ -45,7 +58,7 @@ export interface RenderedMessage {
 }
 
 export interface PresendFinding {
-  readonly code: 'unsubscribe.missing' | 'images.only' | 'text.missing' | 'size.large' | 'sender.unverified' | 'merge.unknown' | 'link.insecure' | string;
+  readonly code: 'unsubscribe.missing' | 'images.only' | 'text.missing' | 'size.large' | 'sender.unverified' | 'merge.unknown' | 'link.insecure' | 'charset.lossy' | 'template.invalid' | string;
   readonly severity: 'error' | 'warning';
   readonly message: string;
 }

@@ -16,8 +16,19 @@ export interface MailBatchMessage {
   /** The part's key in the uploads bucket. */
   readonly part: string;
   readonly partIndex: number;
+  /** Continuations: how many times this part was put back (throttling, a paused run, busy leases). */
+  readonly round?: number;
 }
 
+/** On the campaignRuns queue: check whether every part of a run is done; finish it when so. */
+export interface RunWatchMessage {
+  readonly kind: 'watch';
+  readonly workspaceId: string;
+  readonly campaignId: string;
+  readonly runId: string;
+}
+
+/** pending: released after throttling (claimable at once); sending: claimed, SES call may be in flight. */
 export const deliveryStatuses = ['pending', 'sending', 'sent', 'failed', 'suppressed', 'cancelled'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
@@ -35,5 +46,10 @@ export interface DeliveryRecord {
   readonly messageId?: string;
   readonly sentAt?: string;
   readonly reason?: string;
+  /** A bounce or complaint SES reported after the send. */
+  readonly feedback?: string;
+  /** First open and click, noted by the tracking endpoints (resends to openers / clickers). */
+  readonly openedAt?: string;
+  readonly clickedAt?: string;
   readonly updatedAt: string;
 }

@@ -36,6 +36,7 @@ import {
   updateCampaignSchema,
 } from '../campaigns/schemas';
 import { quotaSchema, setQuotaSchema } from '../quotas/quotas';
+import { contentImportSchema, contentUploadSchema } from '../campaigns/content-files';
 import { contactPageSchema, contactSchema, createContactSchema, listContactsQuerySchema, updateContactSchema } from '../contacts/schemas';
 import { createExportSchema, exportSchema } from '../exports/model';
 import { createSegmentSchema, previewSchema, segmentSchema, updateSegmentSchema } from '../segments/segments';
@@ -121,6 +122,8 @@ function componentSchemas(): Record<string, Json> {
   inputs.add(resendSchema, { id: 'CampaignResend' });
   inputs.add(testSendSchema, { id: 'CampaignTestSend' });
   inputs.add(previewRequestSchema, { id: 'CampaignPreviewRequest' });
+  inputs.add(contentUploadSchema, { id: 'CampaignContentUpload' });
+  inputs.add(contentImportSchema, { id: 'CampaignContentImport' });
   inputs.add(approvalSettingsSchema, { id: 'ApprovalSettingsUpdate' });
   inputs.add(setQuotaSchema, { id: 'QuotaUpdate' });
   const outputs = z.registry<{ id: string }>();
@@ -169,6 +172,11 @@ function componentSchemas(): Record<string, Json> {
     }),
     { id: 'CampaignPreview' },
   );
+  outputs.add(
+    z.object({ key: z.string(), uploadUrl: z.string(), headers: z.record(z.string(), z.string()), expiresInSeconds: z.number().int() }),
+    { id: 'CampaignContentUploadUrl' },
+  );
+  outputs.add(z.object({ campaign: campaignSchema, warnings: z.array(z.string()) }), { id: 'CampaignContentImported' });
   outputs.add(
     z.object({ rolesRequiringApproval: z.array(z.enum(roles)), mode: z.enum(['sequential', 'parallel']), approverIds: z.array(z.string()), updatedAt: z.string().optional(), updatedBy: z.string().optional() }),
     { id: 'ApprovalSettings' },
@@ -275,6 +283,12 @@ function campaignDocs(): Partial<Record<OperationId, OperationDoc>> {
     resendCampaign: step('CampaignResend', 'A new run to the chosen recipients of the last run', 202, 'CampaignLaunched'),
     testSendCampaign: step('CampaignTestSend', 'A test run, queued', 202, 'CampaignTestRun'),
     previewCampaign: step('CampaignPreviewRequest', 'The message as the recipient will get it, with the pre-send findings', 200, 'CampaignPreview'),
+    uploadCampaignContent: {
+      ...step('CampaignContentUpload', 'PUT the file to uploadUrl (with headers) within expiresInSeconds, then import it', 200, 'CampaignContentUploadUrl'),
+    },
+    importCampaignContent: {
+      ...step('CampaignContentImport', 'The campaign with its new HTML (a ZIP\'s or DOCX\'s files hosted, links rewritten), and what to check', 200, 'CampaignContentImported'),
+    },
     listCampaignRuns: { ok: { status: 200, description: 'Every run, newest first', schema: 'CampaignRunList' }, problems: ['NotFound'] },
     getCampaignRun: { ok: { status: 200, description: 'The run', schema: 'CampaignRun' }, problems: ['NotFound'] },
     getApprovalSettings: { ok: { status: 200, description: 'The workspace\'s approval rules (none: nobody needs approval)', schema: 'ApprovalSettings' } },

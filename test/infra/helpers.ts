@@ -37,6 +37,7 @@ export function templates(stacks: PigeonStacks): Templates {
     consoleContent: Template.fromStack(stacks.consoleContent),
     imports: Template.fromStack(stacks.imports),
     exports: Template.fromStack(stacks.exports),
+    delivery: Template.fromStack(stacks.delivery),
   };
 }
 

@@ -61,7 +61,12 @@ describe('stateful stack', () => {
       }
       expect(table.TableName).toBeUndefined();
     }
-    for (const [, key] of resourcesOf(dev.stateful, 'AWS::KMS::Key')) expect(props(key).EnableKeyRotation).toBe(true);
+    // Symmetric keys rotate; the tracking key is an HMAC key, which KMS cannot rotate (and must
+    // not: old links must keep verifying).
+    for (const [, key] of resourcesOf(dev.stateful, 'AWS::KMS::Key')) {
+      if (props(key).KeySpec === 'HMAC_256') expect(props(key).KeyUsage).toBe('GENERATE_VERIFY_MAC');
+      else expect(props(key).EnableKeyRotation).toBe(true);
+    }
   });
 
   it('retains tables and buckets in a production stage and lets a dev stage be deleted', () => {
@@ -158,11 +163,11 @@ describe('messaging stack', () => {
     }
   });
 
-  it('sends SES bounces, complaints and deliveries to an encrypted, TLS-only topic', () => {
+  it('sends SES sends, rejects, bounces, complaints and deliveries to an encrypted, TLS-only topic', () => {
     dev.messaging.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       EventDestination: Match.objectLike({
         Enabled: true,
-        MatchingEventTypes: Match.arrayEquals(['bounce', 'complaint', 'delivery']),
+        MatchingEventTypes: Match.arrayEquals(['send', 'reject', 'bounce', 'complaint', 'delivery']),
         SnsDestination: { TopicARN: { Ref: Match.stringLikeRegexp('^SesNotificationsTopic') } },
       }),
     });

@@ -7,7 +7,7 @@ import { CategoryIcon, FieldIcon, GroupIcon, SegmentIcon } from './catalog-icons
 import { LanguageSwitch } from './LanguageSwitch';
 
 /** The sections there are, in menu order; each shows only to roles that may open it. */
-const sections: readonly { page: PageId; label: MessageKey; icon: ReactNode }[] = [
+const sections: readonly { page: PageId; label: MessageKey; icon: ReactNode; href?: string }[] = [
   { page: 'contacts', label: 'nav.contacts', icon: '☰' },
   { page: 'segments', label: 'nav.segments', icon: <SegmentIcon /> },
   { page: 'groups', label: 'nav.groups', icon: <GroupIcon /> },
@@ -15,6 +15,9 @@ const sections: readonly { page: PageId; label: MessageKey; icon: ReactNode }[] 
   { page: 'categories', label: 'nav.categories', icon: <CategoryIcon /> },
   { page: 'imports', label: 'nav.imports', icon: <ImportIcon /> },
   { page: 'exports', label: 'nav.exports', icon: <ExportIcon /> },
+  { page: 'campaigns', label: 'nav.emailCampaigns', icon: <CampaignIcon /> },
+  { page: 'quotas', label: 'nav.quotas', icon: <PointsIcon /> },
+  { page: 'settings', label: 'nav.approvalSettings', icon: <ApprovalIcon />, href: '#/settings/approval' },
   { page: 'users', label: 'nav.users', icon: <UsersIcon /> },
   { page: 'api-keys', label: 'nav.apiKeys', icon: <KeyIcon /> },
 ];
@@ -59,8 +62,38 @@ function KeyIcon() {
   );
 }
 
+/** An envelope: e-mail campaigns. */
+function CampaignIcon() {
+  return (
+    <svg className="nav-icon" viewBox="0 0 16 16" width="15" height="15" fill="none" stroke="currentColor" strokeWidth="1.5" focusable="false">
+      <rect x="1.5" y="3.5" width="13" height="9" rx="1.2" />
+      <path d="m2 4.5 6 4.5 6-4.5" />
+    </svg>
+  );
+}
+
+/** A coin: sending points. */
+function PointsIcon() {
+  return (
+    <svg className="nav-icon" viewBox="0 0 16 16" width="15" height="15" fill="none" stroke="currentColor" strokeWidth="1.5" focusable="false">
+      <circle cx="8" cy="8" r="6" />
+      <path d="M8 4.5v7M6 6.2c0-.8.9-1.2 2-1.2s2 .5 2 1.3-1 1.1-2 1.4-2 .6-2 1.5.9 1.3 2 1.3 2-.4 2-1.2" />
+    </svg>
+  );
+}
+
+/** A check in a shield: approval (審核). */
+function ApprovalIcon() {
+  return (
+    <svg className="nav-icon" viewBox="0 0 16 16" width="15" height="15" fill="none" stroke="currentColor" strokeWidth="1.5" focusable="false">
+      <path d="M8 1.5 13.5 3.5v4c0 3.2-2.3 5.8-5.5 7-3.2-1.2-5.5-3.8-5.5-7v-4L8 1.5Z" />
+      <path d="m5.5 8 1.8 1.8L10.8 6.3" />
+    </svg>
+  );
+}
+
 /** Sections still to come are listed, disabled and labelled, so the shape of the product shows. */
-const laterSections: readonly MessageKey[] = ['nav.campaigns', 'nav.reports', 'nav.settings'];
+const laterSections: readonly MessageKey[] = ['nav.reports'];
 
 export function Layout({
   user,
@@ -116,7 +149,7 @@ export function Layout({
             .map((section) => (
               <li key={section.page}>
                 <a
-                  href={hrefOf(section.page)}
+                  href={section.href ?? hrefOf(section.page)}
                   className={`sidenav__item${section.page === page ? ' sidenav__item--active' : ''}`}
                   aria-current={section.page === page ? 'page' : undefined}
                   data-testid={`nav-${section.page}`}

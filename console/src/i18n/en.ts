@@ -2,6 +2,7 @@
  * English messages. Keys are shared with zh-TW.ts; test/unit/console-i18n.test.ts checks both
  * catalogues carry the same keys and the same {placeholders}.
  */
+import { campaignsEn } from './campaigns.en';
 import { catalogEn } from './catalog.en';
 import { jobsEn } from './jobs.en';
 
@@ -220,6 +221,9 @@ export const en = {
 
   // 延伸資料庫 / 客戶群組 / 電子報分類 / 客戶分群 (catalog.en.ts)
   ...catalogEn,
+
+  // 電子郵件任務 / 審核設定 / 點數管理 (campaigns.en.ts)
+  ...campaignsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

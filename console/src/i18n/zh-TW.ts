@@ -3,6 +3,7 @@
  * Keys must match en.ts; test/unit/console-i18n.test.ts checks it.
  */
 import { type MessageKey } from './en';
+import { campaignsZhTW } from './campaigns.zh-TW';
 import { catalogZhTW } from './catalog.zh-TW';
 import { jobsZhTW } from './jobs.zh-TW';
 
@@ -221,4 +222,7 @@ export const zhTW: Record<MessageKey, string> = {
 
   // 延伸資料庫 / 客戶群組 / 電子報分類 / 客戶分群 (catalog.zh-TW.ts)
   ...catalogZhTW,
+
+  // 電子郵件任務 / 審核設定 / 點數管理 (campaigns.zh-TW.ts)
+  ...campaignsZhTW,
 };

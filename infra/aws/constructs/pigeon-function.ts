@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -41,6 +41,8 @@ export interface PigeonResources {
   readonly buckets: Readonly<Record<BucketName, IBucket>>;
   readonly queues: Readonly<Record<QueueName, IQueue>>;
   readonly topics: Readonly<Record<TopicName, ITopic>>;
+  /** SES sending: the stage's configuration set (events to the sesNotifications topic). */
+  readonly mail?: { readonly configurationSetName: string };
 }
 
 export interface PigeonFunctionProps {
@@ -51,6 +53,8 @@ export interface PigeonFunctionProps {
   readonly logRetentionDays: number;
   readonly removalPolicy: RemovalPolicy;
   readonly environment?: Readonly<Record<string, string>>;
+  /** A fixed physical name, for functions others must name before they exist (schedule targets). */
+  readonly functionName?: string;
 }
 
 /** Loads `module` for CommonJS dependencies inside the ESM bundle (esbuild's shim needs a real `require`). */
@@ -88,6 +92,7 @@ export class PigeonFunction extends Construct {
       entry,
       handler: 'handler',
       description: props.declaration.description,
+      ...(props.functionName ? { functionName: props.functionName } : {}),
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.declaration.memoryMb,
@@ -173,12 +178,35 @@ export class PigeonFunction extends Construct {
     return this;
   }
 
-  /** Grants publish on a manifest topic and sets its ARN's envVar. */
-  bindTopic(name: TopicName, topic: ITopic, _access: 'publish' = 'publish'): this {
+  /**
+   * `publish`: grants sns:Publish and sets the topic ARN's envVar. `subscribe`: the subscription
+   * itself is made by the stack (an SnsEventSource); the function needs no permission for it.
+   */
+  bindTopic(name: TopicName, topic: ITopic, access: 'publish' | 'subscribe' = 'publish'): this {
+    if (access === 'subscribe') return this;
     const declaration = topics[name];
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }));
     if (topic.masterKey) this.bindKey(topic.masterKey, 'readWrite');
     this.function.addEnvironment(declaration.envVar, topic.topicArn);
+    return this;
+  }
+
+  /** SES sending with the configuration set only (any verified identity of the account), and SES_CONFIGURATION_SET. */
+  bindMail(mail: { readonly configurationSetName: string } | undefined): this {
+    if (!mail) throw new Error('This function sends mail: pass the configuration set in PigeonResources.mail');
+    const stack = Stack.of(this);
+    const identities = stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
+    const configurationSet = stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: mail.configurationSetName });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [identities, configurationSet],
+        // Only with the stage's configuration set, so every message is tracked.
+        conditions: { StringEquals: { 'ses:ConfigurationSetName': mail.configurationSetName } },
+      }),
+    );
+    acknowledgeWildcards(this.role, 'Sender identities are verified by the operator after deploy; sending is limited to the stage\'s configuration set', [/^Resource::arn:.*:ses:.*:identity\/\*$/]);
+    this.function.addEnvironment('SES_CONFIGURATION_SET', mail.configurationSetName);
     return this;
   }
 
@@ -188,7 +216,8 @@ export class PigeonFunction extends Construct {
       if ('table' in ref) this.bindTable(ref.table, resources.tables[ref.table], ref.access);
       else if ('bucket' in ref) this.bindBucket(ref.bucket, resources.buckets[ref.bucket], ref.access);
       else if ('queue' in ref) this.bindQueue(ref.queue, resources.queues[ref.queue], ref.access);
-      else this.bindTopic(ref.topic, resources.topics[ref.topic], ref.access);
+      else if ('topic' in ref) this.bindTopic(ref.topic, resources.topics[ref.topic], ref.access);
+      else this.bindMail(resources.mail);
     }
     return this;
   }

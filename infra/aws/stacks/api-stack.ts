@@ -4,7 +4,7 @@
  * route that is not public, and the authorizer as the API key source so each partner key's usage
  * plan (created at run time by the api function) throttles that partner.
  */
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -39,6 +39,10 @@ export interface ApiStackProps extends StackProps {
   readonly apiKeysKey: kms.IKey;
   /** `https://<distribution domain>`: CORS and gateway responses allow only it. */
   readonly consoleOrigin: string;
+  /** Campaign schedules: the stage's group, the role they run as, and the planner they invoke (by name, so no cycle). */
+  readonly scheduling: { readonly groupName: string; readonly roleArn: string; readonly plannerFunctionName: string };
+  /** ASSETS_BASE_URL: hosted images and files in previews. */
+  readonly assetsUrl: string;
 }
 
 /** Gateway-made errors, shaped like the api function's own (application/problem+json, RFC 9457). */
@@ -146,6 +150,10 @@ export class ApiStack extends Stack {
         REST_API_ID: this.api.restApiId,
         REST_API_STAGE: API_STAGE_NAME,
         CONSOLE_ORIGIN: props.consoleOrigin,
+        SCHEDULER_GROUP_NAME: props.scheduling.groupName,
+        SCHEDULER_ROLE_ARN: props.scheduling.roleArn,
+        SCHEDULER_TARGET_CAMPAIGN_PLANNER_ARN: this.plannerArn(props),
+        ASSETS_BASE_URL: props.assetsUrl,
       },
     }).use(functions.api.uses, props.resources);
     this.grantApiFunction(props);
@@ -213,8 +221,21 @@ export class ApiStack extends Stack {
   }
 
   /** Least privilege for the admin and API-key operations the api function performs. */
+  private plannerArn(props: ApiStackProps): string {
+    return this.formatArn({ service: 'lambda', resource: 'function', resourceName: props.scheduling.plannerFunctionName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  }
+
   private grantApiFunction(props: ApiStackProps): void {
     const role = this.apiFunction.role;
+    // Campaign schedules: only in the stage's group, only run as its role.
+    const schedules = `arn:${this.partition}:scheduler:${this.region}:${this.account}:schedule/${props.scheduling.groupName}/*`;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'scheduler:GetSchedule'], resources: [schedules] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [props.scheduling.roleArn], conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } } }),
+    );
+    acknowledgeWildcards(role, 'Schedules are named per campaign at run time; access is limited to the stage\'s schedule group', [/^Resource::arn:.*:scheduler:.*:schedule\/.*\/\*$/]);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: [

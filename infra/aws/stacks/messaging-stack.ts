@@ -105,7 +105,8 @@ export class MessagingStack extends Stack {
     });
     this.configurationSet.addEventDestination('ToSns', {
       destination: ses.EventDestination.snsTopic(sesNotifications),
-      events: [ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT, ses.EmailSendingEvent.DELIVERY],
+      // Send settles deliveries whose worker never heard SES's answer (the delivery ledger).
+      events: [ses.EmailSendingEvent.SEND, ses.EmailSendingEvent.REJECT, ses.EmailSendingEvent.BOUNCE, ses.EmailSendingEvent.COMPLAINT, ses.EmailSendingEvent.DELIVERY],
     });
   }
 }

@@ -3,7 +3,9 @@
  * Kept apart from the stateless stacks so those can be replaced freely; production-like stages
  * retain all of it when the stack is deleted.
  */
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -37,6 +39,12 @@ export class StatefulStack extends Stack {
   readonly logsBucket: s3.Bucket;
   readonly tables: Readonly<Record<TableName, dynamodb.Table>>;
   readonly buckets: Readonly<Record<BucketName, s3.Bucket>>;
+  /** HMAC key from which tracking tokens' key is derived (TRACKING_KMS_KEY_ID): kept, so old links keep working. */
+  readonly trackingKey: kms.Key;
+  /** The hosted e-mail assets (images, EDM pages, attachment links) in front of the assets bucket. */
+  readonly assetsDistribution: cloudfront.Distribution;
+  /** `https://<assets domain>` (ASSETS_BASE_URL). */
+  readonly assetsUrl: string;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -117,6 +125,36 @@ export class StatefulStack extends Stack {
       return [name, bucket] as const;
     });
     this.buckets = Object.fromEntries(bucketEntries) as Record<BucketName, s3.Bucket>;
+
+    this.trackingKey = new kms.Key(this, 'TrackingKey', {
+      description: `Pigeon ${stage.name}: tracking link tokens (HMAC; the token key is derived from it)`,
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: stage.removalPolicy,
+    });
+
+    // Images and pages in e-mails are fetched by every recipient's mail client: public, cached,
+    // read-only, through CloudFront with origin access control (the bucket itself stays private).
+    this.assetsDistribution = new cloudfront.Distribution(this, 'AssetsDistribution', {
+      comment: `Pigeon ${stage.name} hosted e-mail assets`,
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.buckets.assets),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        compress: true,
+      },
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
+      enableLogging: true,
+      logBucket: this.logsBucket,
+      logFilePrefix: 'cloudfront-assets/',
+    });
+    acknowledge(this.assetsDistribution, 'AwsSolutions-CFR1', 'E-mail recipients are everywhere; no country is blocked');
+    acknowledge(this.assetsDistribution, 'AwsSolutions-CFR2', 'Public, read-only images and files for e-mails; WAF adds cost without a threat to block');
+    acknowledge(this.assetsDistribution, 'AwsSolutions-CFR4', 'The default *.cloudfront.net certificate allows older TLS; set a custom domain and certificate to enforce TLSv1.2_2021');
+    this.assetsUrl = `https://${this.assetsDistribution.distributionDomainName}`;
+    new CfnOutput(this, 'AssetsUrl', { value: this.assetsUrl, description: 'Hosted e-mail assets' });
   }
 }
 

@@ -171,6 +171,11 @@ export class DynamoCampaignStore implements CampaignStore {
       values[':ver'] = condition.version;
       conditions.push('#v = :ver');
     }
+    if (condition.partsAbsent) conditions.push('attribute_not_exists(parts)');
+    if (condition.watchSeq !== undefined) {
+      values[':wseq'] = condition.watchSeq;
+      conditions.push(condition.watchSeq === 0 ? '(attribute_not_exists(watchSeq) OR watchSeq = :wseq)' : 'watchSeq = :wseq');
+    }
     try {
       const { Attributes } = await this.db.send(
         new UpdateCommand({

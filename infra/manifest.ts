@@ -281,7 +281,9 @@ export const functions = {
       // Campaigns: campaigns, runs, approvals and quotas; launch queues a run (schedules go through the Scheduler group).
       { table: 'campaigns', access: 'readWrite' },
       { queue: 'campaignRuns', access: 'send' },
-      { bucket: 'assets', access: 'read' },
+      // Content from files is unpacked into the hosted assets (ZIP EDMs, DOCX images).
+      { bucket: 'assets', access: 'readWrite' },
+      { table: 'suppression', access: 'readWrite' },
     ],
   },
   authorizer: {

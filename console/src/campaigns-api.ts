@@ -232,6 +232,7 @@ export function campaignsApi(api: ApiClient) {
 
     contentUpload: (id: string, file: { fileName: string; contentType: string; size: number }) => action<ContentUpload>(id, 'content/upload', file),
     contentImport: (id: string, key: string) => action<ContentImport>(id, 'content/import', { key }),
+    audienceUpload: (id: string, file: { fileName: string; contentType: string; size: number }) => action<ContentUpload & { fileName: string }>(id, 'audience/upload', file),
 
     getApprovalSettings: () => request<ApprovalSettings>('GET', '/settings/approval'),
     putApprovalSettings: (settings: Pick<ApprovalSettings, 'rolesRequiringApproval' | 'mode' | 'approverIds'>) =>

@@ -10,6 +10,7 @@ import { ulid } from '../contacts/ids';
 import { StaleVersionError } from '../contacts/contact-store';
 import { ConflictError, NotFoundError, PreconditionFailedError } from '../errors';
 import type { Clock } from '../ports/clock';
+import type { BlobStore } from '../ports/blob-store';
 import type { Queue } from '../ports/queue';
 import type { Scheduler } from '../ports/scheduler';
 import type { QuotaStore } from '../quotas/ports';
@@ -36,6 +37,8 @@ export interface CampaignDeps {
   readonly scheduler: Scheduler;
   /** Per-recipient preview (content module); absent: preview answers 503. */
   readonly renderer?: CampaignRenderer;
+  /** The uploads bucket: a triggered send's one-row recipient file. */
+  readonly uploads?: BlobStore;
 }
 
 export const nowOf = (deps: Pick<CampaignDeps, 'clock'>): string => deps.clock.now().toISOString();

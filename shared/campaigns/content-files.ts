@@ -65,6 +65,35 @@ export async function createContentUpload(deps: CampaignDeps, files: ContentFile
   return { key, uploadUrl: url, headers, expiresInSeconds: 900 };
 }
 
+export const maxAudienceUploadBytes = 50 * 1024 * 1024;
+const listKinds = new Set(['csv', 'tsv', 'txt', 'xlsx']);
+
+export const audienceUploadSchema = z
+  .object({
+    fileName: z.string().trim().min(1).max(200),
+    size: z.number().int().positive().max(maxAudienceUploadBytes, `At most ${maxAudienceUploadBytes / 1024 / 1024} MB`),
+    contentType: z.string().max(255).optional(),
+  })
+  .strict()
+  .meta({ description: 'A recipient list to upload (.csv, .tsv, .txt or .xlsx; a header row names the merge fields)' });
+
+/**
+ * A presigned upload for an audience file; the campaign's audience then names it as
+ * `{ kind: 'upload', key, fileName }`. Keys are `lists/<ws>/<campaign>/<upload>/<name>`: the
+ * freeze reads only keys under the launcher's workspace.
+ */
+export async function createAudienceUpload(deps: CampaignDeps, files: ContentFileDeps, principal: Principal, id: string, body: unknown) {
+  const input = parseInput(audienceUploadSchema, body, 'audience upload');
+  const extension = /\.([a-z0-9]+)$/i.exec(input.fileName)?.[1]?.toLowerCase() ?? '';
+  if (!listKinds.has(extension)) {
+    throw new ValidationError('Upload a .csv, .tsv, .txt or .xlsx file', [{ field: 'fileName', message: `${input.fileName} is none of .csv, .tsv, .txt, .xlsx` }]);
+  }
+  const campaign = await visibleCampaign(deps, principal, id);
+  const key = `lists/${principal.workspaceId}/${campaign.id}/${ulid()}/${safeName(input.fileName)}`;
+  const { url, headers } = await files.uploads.presignPut(key, 900);
+  return { key, fileName: input.fileName, uploadUrl: url, headers, expiresInSeconds: 900 };
+}
+
 export async function importContent(deps: CampaignDeps, files: ContentFileDeps, principal: Principal, id: string, body: unknown): Promise<{ campaign: Campaign; warnings: string[] }> {
   const { key } = parseInput(contentImportSchema, body, 'content import');
   const campaign = await visibleCampaign(deps, principal, id);

@@ -12,6 +12,7 @@
 import type { Principal } from '../api/operation';
 import { ulid } from '../contacts/ids';
 import { ConflictError, NotFoundError, ValidationError } from '../errors';
+import { ServiceUnavailableError } from './errors';
 import type { CampaignRunMessage } from '../delivery/types';
 import { parseScheduleExpression, nextFireTime } from '../schedule/expression';
 import { QuotaShortError, type QuotaHolders } from '../quotas/model';
@@ -19,7 +20,8 @@ import { availablePoints } from '../quotas/quotas';
 import { getApprovalSettings, nowOf, saveCampaign, transition, visibleCampaign, type CampaignDeps } from './campaigns';
 import { auditEntry, needsApproval } from './lifecycle';
 import type { AudienceSpec, Campaign, CampaignRun, CampaignSchedule, CampaignType, PreviousRecipients } from './model';
-import { decisionSchema, launchSchema, maxTestRecipients, parseInput, resendSchema, testSendSchema } from './schemas';
+import { decisionSchema, launchSchema, maxTestRecipients, parseInput, resendSchema, testSendSchema, triggerSchema } from './schemas';
+import { csvCell } from '../text/csv-cell';
 
 /** The manifest function schedules invoke (the delivery module's planner). */
 export const plannerFunction = 'campaignPlanner';
@@ -232,6 +234,43 @@ export async function testSendCampaign(deps: CampaignDeps, principal: Principal,
   const launcher = { id: principal.id, ...(principal.departmentId ? { departmentId: principal.departmentId } : {}) };
   const run = newRun(campaign, launcher, at, { status: 'sending', type: 'test', audience: { sources: [{ kind: 'list', lines }], exclusions: [] } });
   await saveCampaign(deps, campaign, { ...campaign, audit: [...campaign.audit, auditEntry(principal, 'test', undefined, undefined, `run ${run.id} to ${lines.length} recipient(s)`, at)], updatedAt: at });
+  await deps.campaigns.createRun(run);
+  try {
+    await deps.runQueue.send({ body: messageOf(run) });
+  } catch (error) {
+    await deps.campaigns.updateRun(campaign.workspaceId, campaign.id, run.id, { status: 'failed', error: { code: 'launch.failed', detail: String(error) }, finishedAt: at, updatedAt: at });
+    throw error;
+  }
+  return { run };
+}
+
+/** Campaign states in which a triggered campaign takes sends (approved once, then open for triggers). */
+const triggerable = new Set(['approved', 'sending', 'completed']);
+
+/**
+ * One recipient of a triggered campaign (a partner's order confirmation, a welcome on sign-up):
+ * a run of its own on the priority lane, with this send's merge fields, the campaign's
+ * exclusions and the suppression list still applied, and the campaign's status untouched. The
+ * recipient travels as a one-row file in the uploads bucket, so the planner freezes it like any
+ * uploaded list (columns become merge fields).
+ */
+export async function triggerCampaign(deps: CampaignDeps, principal: Principal, id: string, body: unknown): Promise<{ run: CampaignRun }> {
+  const input = parseInput(triggerSchema, body, 'trigger');
+  const campaign = await visibleCampaign(deps, principal, id);
+  if (campaign.type !== 'triggered') throw new ConflictError(`Only triggered campaigns take one-recipient sends; this one is ${campaign.type}`);
+  if (!triggerable.has(campaign.status)) throw new ConflictError(`A ${campaign.status.replace('_', ' ')} triggered campaign takes no sends: get it approved first`);
+  if (!deps.uploads) throw new ServiceUnavailableError('Triggered sends are not available here');
+  await precheckQuota(deps, principal.workspaceId, holdersOf(principal), 1);
+  const at = nowOf(deps);
+  const launcher = { id: principal.id, ...(principal.departmentId ? { departmentId: principal.departmentId } : {}) };
+  const runId = ulid(Date.parse(at));
+  const key = `lists/${principal.workspaceId}/${campaign.id}/${runId}/trigger.csv`;
+  const fields = Object.entries(input.fields ?? {}).filter(([name]) => name.toLowerCase() !== 'email');
+  const header = ['email', ...fields.map(([name]) => name)];
+  const row = [input.email, ...fields.map(([, value]) => String(value))];
+  await deps.uploads.put(key, `${header.map(csvCell).join(',')}\n${row.map(csvCell).join(',')}\n`, 'text/csv; charset=utf-8');
+  const audience: AudienceSpec = { sources: [{ kind: 'upload', key, fileName: 'trigger.csv' }], exclusions: campaign.audience.exclusions };
+  const run = newRun(campaign, launcher, at, { status: 'sending', type: 'triggered', id: runId, audience });
   await deps.campaigns.createRun(run);
   try {
     await deps.runQueue.send({ body: messageOf(run) });

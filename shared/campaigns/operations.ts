@@ -34,9 +34,11 @@ import {
   type CampaignDeps,
 } from './campaigns';
 import type { CampaignStore } from './ports';
-import { cancelCampaign, getRunOf, launchCampaign, listRuns, pauseCampaign, resendCampaign, resumeCampaign, testSendCampaign } from './launch';
+import { cancelCampaign, getRunOf, launchCampaign, listRuns, pauseCampaign, resendCampaign, resumeCampaign, testSendCampaign, triggerCampaign } from './launch';
+import { s3BlobStore } from '../adapters/aws/blob-store.s3';
+import type { BlobStore } from '../ports/blob-store';
 import { previewCampaign, type CampaignRenderer, type ContactLookup } from './preview';
-import { createContentUpload, importContent, type ContentFileDeps } from './content-files';
+import { createAudienceUpload, createContentUpload, importContent, type ContentFileDeps } from './content-files';
 import { ServiceUnavailableError } from './errors';
 
 export type CampaignOperationId = Extract<
@@ -59,6 +61,8 @@ export type CampaignOperationId = Extract<
   | 'previewCampaign'
   | 'uploadCampaignContent'
   | 'importCampaignContent'
+  | 'uploadCampaignAudience'
+  | 'triggerCampaign'
   | 'listCampaignRuns'
   | 'getCampaignRun'
   | 'getApprovalSettings'
@@ -120,6 +124,8 @@ export function createCampaignOperations(deps: CampaignDeps | (() => CampaignDep
     resendCampaign: async (request) => accepted(await resendCampaign(d(), principalOf(request), idOf(request), request.body)),
     testSendCampaign: async (request) => accepted(await testSendCampaign(d(), principalOf(request), idOf(request), request.body)),
     uploadCampaignContent: async (request) => ok(await createContentUpload(d(), f(), principalOf(request), idOf(request), request.body)),
+    triggerCampaign: async (request) => accepted(await triggerCampaign(d(), principalOf(request), idOf(request), request.body)),
+    uploadCampaignAudience: async (request) => ok(await createAudienceUpload(d(), f(), principalOf(request), idOf(request), request.body)),
     importCampaignContent: async (request) => ok(await importContent(d(), f(), principalOf(request), idOf(request), request.body)),
     previewCampaign: async (request) => ok(await previewCampaign(d(), options.contactLookup, principalOf(request), idOf(request), request.body)),
     listCampaignRuns: async (request) => ok(await listRuns(d(), principalOf(request), idOf(request))),
@@ -147,6 +153,7 @@ export function campaignDepsFromEnv(options: { renderer?: () => CampaignRenderer
   let runQueue: Queue | undefined;
   let scheduler: Scheduler | undefined;
   let renderer: CampaignRenderer | undefined;
+  let uploads: BlobStore | undefined;
   return {
     clock: systemClock,
     get campaigns() {
@@ -163,6 +170,9 @@ export function campaignDepsFromEnv(options: { renderer?: () => CampaignRenderer
     },
     get renderer() {
       return (renderer ??= options.renderer?.());
+    },
+    get uploads() {
+      return (uploads ??= s3BlobStore('uploads'));
     },
   };
 }

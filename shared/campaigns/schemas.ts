@@ -105,6 +105,15 @@ export const testSendSchema = z
       .max(maxTestRecipients, { message: `A test goes to at most ${maxTestRecipients} recipients` }),
   })
   .meta({ description: `Up to ${maxTestRecipients} recipients, \`email\` or \`email,name\` each` });
+export const triggerSchema = z
+  .strictObject({
+    email,
+    fields: z
+      .record(z.string().regex(/^[\p{L}\p{N}_.-]{1,64}$/u, { message: 'Field names: letters, digits, _ . - (custom fields as custom.<name>)' }), z.union([z.string().max(2000), z.number(), z.boolean()]))
+      .refine((fields) => Object.keys(fields).length <= 100, { message: 'At most 100 fields' })
+      .optional(),
+  })
+  .meta({ description: 'One recipient for a triggered campaign, with merge fields for this send (e.g. name, custom.order_no)' });
 export const previewRequestSchema = z
   .strictObject({ contactId: id.optional(), email: email.optional(), fields: z.record(z.string(), z.unknown()).optional() })
   .meta({ description: 'Render for a contact, or for the given merge fields (both empty: sample fields)' });

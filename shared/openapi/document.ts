@@ -33,10 +33,12 @@ import {
   resendSchema,
   runSchema,
   testSendSchema,
+  triggerSchema,
   updateCampaignSchema,
 } from '../campaigns/schemas';
 import { quotaSchema, setQuotaSchema } from '../quotas/quotas';
-import { contentImportSchema, contentUploadSchema } from '../campaigns/content-files';
+import { addSuppressionsSchema, listSuppressionsQuerySchema } from '../suppression/operations';
+import { audienceUploadSchema, contentImportSchema, contentUploadSchema } from '../campaigns/content-files';
 import { contactPageSchema, contactSchema, createContactSchema, listContactsQuerySchema, updateContactSchema } from '../contacts/schemas';
 import { createExportSchema, exportSchema } from '../exports/model';
 import { createSegmentSchema, previewSchema, segmentSchema, updateSegmentSchema } from '../segments/segments';
@@ -121,9 +123,12 @@ function componentSchemas(): Record<string, Json> {
   inputs.add(launchSchema, { id: 'CampaignLaunch' });
   inputs.add(resendSchema, { id: 'CampaignResend' });
   inputs.add(testSendSchema, { id: 'CampaignTestSend' });
+  inputs.add(triggerSchema, { id: 'CampaignTrigger' });
   inputs.add(previewRequestSchema, { id: 'CampaignPreviewRequest' });
   inputs.add(contentUploadSchema, { id: 'CampaignContentUpload' });
   inputs.add(contentImportSchema, { id: 'CampaignContentImport' });
+  inputs.add(audienceUploadSchema, { id: 'CampaignAudienceUpload' });
+  inputs.add(addSuppressionsSchema, { id: 'SuppressionAdd' });
   inputs.add(approvalSettingsSchema, { id: 'ApprovalSettingsUpdate' });
   inputs.add(setQuotaSchema, { id: 'QuotaUpdate' });
   const outputs = z.registry<{ id: string }>();
@@ -176,6 +181,13 @@ function componentSchemas(): Record<string, Json> {
     z.object({ key: z.string(), uploadUrl: z.string(), headers: z.record(z.string(), z.string()), expiresInSeconds: z.number().int() }),
     { id: 'CampaignContentUploadUrl' },
   );
+  outputs.add(
+    z.object({ key: z.string(), fileName: z.string(), uploadUrl: z.string(), headers: z.record(z.string(), z.string()), expiresInSeconds: z.number().int() }),
+    { id: 'CampaignAudienceUploadUrl' },
+  );
+  const suppressionRecord = z.object({ email: z.string(), reason: z.enum(['manual', 'unsubscribe', 'bounce', 'complaint']), detail: z.string().optional(), campaignId: z.string().optional(), at: z.string() });
+  outputs.add(z.object({ items: z.array(suppressionRecord), nextCursor: z.string().optional() }), { id: 'SuppressionPage' });
+  outputs.add(z.object({ added: z.number().int() }), { id: 'SuppressionAdded' });
   outputs.add(z.object({ campaign: campaignSchema, warnings: z.array(z.string()) }), { id: 'CampaignContentImported' });
   outputs.add(
     z.object({ rolesRequiringApproval: z.array(z.enum(roles)), mode: z.enum(['sequential', 'parallel']), approverIds: z.array(z.string()), updatedAt: z.string().optional(), updatedBy: z.string().optional() }),
@@ -282,10 +294,22 @@ function campaignDocs(): Partial<Record<OperationId, OperationDoc>> {
     cancelCampaign: step('CampaignDecision', 'Cancelled (its schedule deleted; workers cancel what is not yet sent)', 200, 'CampaignLaunched'),
     resendCampaign: step('CampaignResend', 'A new run to the chosen recipients of the last run', 202, 'CampaignLaunched'),
     testSendCampaign: step('CampaignTestSend', 'A test run, queued', 202, 'CampaignTestRun'),
+    triggerCampaign: {
+      ...step('CampaignTrigger', 'A run to this one recipient, queued on the priority lane', 202, 'CampaignTestRun'),
+      description: 'Only for approved triggered campaigns (409 otherwise). Suppressed addresses and the campaign\'s exclusions still apply: the run then completes with nothing sent.',
+    },
     previewCampaign: step('CampaignPreviewRequest', 'The message as the recipient will get it, with the pre-send findings', 200, 'CampaignPreview'),
     uploadCampaignContent: {
       ...step('CampaignContentUpload', 'PUT the file to uploadUrl (with headers) within expiresInSeconds, then import it', 200, 'CampaignContentUploadUrl'),
     },
+    listSuppressions: {
+      query: listSuppressionsQuerySchema,
+      ok: { status: 200, description: 'One page of the list, in address order (follow nextCursor)', schema: 'SuppressionPage' },
+      problems: ['BadRequest'],
+    },
+    addSuppressions: { requestSchema: 'SuppressionAdd', ok: { status: 200, description: 'How many distinct addresses were added', schema: 'SuppressionAdded' }, problems: ['BadRequest'] },
+    removeSuppression: { ok: { status: 204, description: 'Off the list (nothing happens when it was not on it)' }, problems: ['BadRequest'] },
+    uploadCampaignAudience: step('CampaignAudienceUpload', 'PUT the file to uploadUrl, then add { kind: "upload", key, fileName } to the audience', 200, 'CampaignAudienceUploadUrl'),
     importCampaignContent: {
       ...step('CampaignContentImport', 'The campaign with its new HTML (a ZIP\'s or DOCX\'s files hosted, links rewritten), and what to check', 200, 'CampaignContentImported'),
     },

@@ -115,6 +115,9 @@ describe('e-mail campaigns in the console', () => {
       await audience.getByTestId('audience-add-source').selectOption('list');
       await audience.getByTestId('audience-list').fill('wang.e2e@example.com,王小明\n\nchen.e2e@example.com\n');
       await poll(() => audience.getByTestId('audience-list-count').textContent()).toContain('2');
+      // …and an uploaded list file (its header names the merge fields).
+      await audience.getByTestId('audience-upload-sources').setInputFiles({ name: `名單-${stamp}.csv`, mimeType: 'text/csv', buffer: Buffer.from('電子郵件,姓名\nfile.e2e@example.com,林檔案\n') });
+      await poll(() => audience.locator('[data-testid="audience-source"][data-kind="upload"]').count()).toBe(1);
       expect(await page.getByTestId('tab-audience').textContent()).toContain('•'); // unsaved
       await audience.getByTestId('audience-save').click();
       await audience.getByTestId('audience-saved').waitFor();
@@ -238,8 +241,8 @@ describe('e-mail campaigns in the console', () => {
       const campaignId = new URL(page.url()).hash.split('/')[2]?.split('?')[0] ?? '';
       const formalRun = ((await api(await adminToken(), 'GET', `/campaigns/${campaignId}/runs`)) as { items: { id: string; type: string }[] }).items.find((r) => r.type === 'formal');
       const delivered = inboxOf(formalRun?.id ?? '');
-      expect([...delivered.keys()].sort()).toEqual(['chen.e2e@example.com', 'wang.e2e@example.com']);
-      expect([...delivered.values()].map((ids) => ids.length)).toEqual([1, 1]);
+      expect([...delivered.keys()].sort()).toEqual(['chen.e2e@example.com', 'file.e2e@example.com', 'wang.e2e@example.com']);
+      expect([...delivered.values()].map((ids) => ids.length)).toEqual([1, 1, 1]);
       const wangRaw = readFileSync(join(dataDir, 'mail-raw', `${delivered.get('wang.e2e@example.com')?.[0]}.eml`), 'utf8');
       expect(wangRaw).toContain('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
       expect(wangRaw).toMatch(/^Subject: /m);

@@ -3,7 +3,7 @@
  * URL, groups, newsletter categories, a previous campaign's recipients, a segment, a typed query)
  * minus the exclusions (排除名單). The API freezes it at launch: corrects, dedupes, suppresses.
  */
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { audienceKinds, linesOf, newSource, previousRecipients, type Audience, type AudienceKind, type AudienceSource, type Campaign, type PreviousRecipients } from '../campaigns-api';
 import { labelOf, type RuleTree } from '../catalog-api';
 import { messageFor } from '../form-errors';
@@ -32,6 +32,7 @@ export function AudienceEditor({
   campaigns,
   self,
   errors,
+  uploadList,
 }: {
   audience: Audience;
   onChange: (change: (audience: Audience) => Audience) => void;
@@ -42,6 +43,8 @@ export function AudienceEditor({
   campaigns: readonly Pick<Campaign, 'id' | 'name'>[];
   self?: string;
   errors: Readonly<Record<string, string>>;
+  /** Uploads a list file for an `upload` source (absent: such sources are shown, not added). */
+  uploadList?: (file: File) => Promise<{ key: string; fileName: string }>;
 }) {
   const { t } = useI18n();
   return (
@@ -57,6 +60,7 @@ export function AudienceEditor({
         segments={segments}
         campaigns={campaigns.filter((c) => c.id !== self)}
         errors={errors}
+        {...(uploadList ? { uploadList } : {})}
       />
       <SourceList
         part="exclusions"
@@ -69,6 +73,7 @@ export function AudienceEditor({
         segments={segments}
         campaigns={campaigns.filter((c) => c.id !== self)}
         errors={errors}
+        {...(uploadList ? { uploadList } : {})}
       />
     </>
   );
@@ -85,6 +90,7 @@ function SourceList({
   segments,
   campaigns,
   errors,
+  uploadList,
 }: {
   part: 'sources' | 'exclusions';
   title: string;
@@ -96,9 +102,22 @@ function SourceList({
   segments: readonly { id: string; name: string }[];
   campaigns: readonly Pick<Campaign, 'id' | 'name'>[];
   errors: Readonly<Record<string, string>>;
+  uploadList?: (file: File) => Promise<{ key: string; fileName: string }>;
 }) {
   const { t } = useI18n();
   const listError = errors[`audience.${part}`];
+  const [upload, setUpload] = useState<{ kind: 'idle' } | { kind: 'uploading'; name: string } | { kind: 'error'; message: string }>({ kind: 'idle' });
+  const addFile = async (file: File) => {
+    if (!uploadList) return;
+    setUpload({ kind: 'uploading', name: file.name });
+    try {
+      const { key, fileName } = await uploadList(file);
+      onChange((list) => [...list, { kind: 'upload', key, fileName }]);
+      setUpload({ kind: 'idle' });
+    } catch (failure) {
+      setUpload({ kind: 'error', message: t('audience.uploadFailed', { reason: failure instanceof Error ? failure.message : String(failure) }) });
+    }
+  };
   return (
     <section className="card card--padded audience-part" aria-label={title} data-testid={`audience-${part}`}>
       <h2>{title}</h2>
@@ -135,6 +154,28 @@ function SourceList({
           </li>
         ))}
       </ol>
+      {!readOnly && uploadList ? (
+        <label className="field audience-upload">
+          <span className="field__label">{t('audience.uploadFile')}</span>
+          <input
+            type="file"
+            accept=".csv,.tsv,.txt,.xlsx"
+            disabled={upload.kind === 'uploading'}
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              e.target.value = '';
+              if (file) void addFile(file);
+            }}
+            data-testid={`audience-upload-${part}`}
+          />
+          {upload.kind === 'uploading' ? <span className="muted" role="status">{t('audience.uploading', { name: upload.name })}</span> : null}
+          {upload.kind === 'error' ? (
+            <span className="field__error" role="alert" data-testid="audience-upload-error">
+              {upload.message}
+            </span>
+          ) : null}
+        </label>
+      ) : null}
       {!readOnly ? (
         <label className="audience-add">
           <span className="visually-hidden">{part === 'sources' ? t('audience.addSource') : t('audience.addExclusion')}</span>

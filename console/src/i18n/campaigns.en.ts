@@ -155,7 +155,10 @@ export const campaignsEn = {
   'audience.previousCampaign': 'Campaign',
   'audience.chooseCampaign': 'Choose a campaign',
   'audience.who': 'Who',
-  'audience.uploadNote': '(uploaded through the API)',
+  'audience.uploadNote': '(an uploaded list file)',
+  'audience.uploadFile': 'Upload a list file (CSV, TSV, TXT or XLSX; a header row names the merge fields)',
+  'audience.uploading': 'Uploading {name} …',
+  'audience.uploadFailed': 'The upload failed: {reason}',
   'audience.testTypeHint': 'A test campaign goes to typed lists only, at most 10 recipients.',
 
   'who.all': 'Everyone',

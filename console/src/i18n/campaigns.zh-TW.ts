@@ -157,7 +157,10 @@ export const campaignsZhTW: Record<keyof typeof campaignsEn, string> = {
   'audience.previousCampaign': '任務',
   'audience.chooseCampaign': '選擇任務',
   'audience.who': '對象',
-  'audience.uploadNote': '（經由 API 上傳）',
+  'audience.uploadNote': '（上傳的名單檔）',
+  'audience.uploadFile': '上傳名單檔（CSV、TSV、TXT 或 XLSX；第一列標題即合併欄位）',
+  'audience.uploading': '正在上傳 {name} …',
+  'audience.uploadFailed': '上傳失敗：{reason}',
   'audience.testTypeHint': '測試任務只能使用手動輸入名單，最多 10 位收件人。',
 
   'who.all': '全部收件人',

@@ -20,6 +20,7 @@ import { problemOf, type FormProblem } from '../form-errors';
 import { errorText } from '../format';
 import { useI18n } from '../i18n/I18nProvider';
 import { hrefOf } from '../routing';
+import { putFile } from '../upload';
 import { useDefinitions } from '../use-definitions';
 import '../catalog.css';
 import '../campaigns.css';
@@ -425,6 +426,11 @@ function CampaignView({
           campaigns={others}
           self={campaign.id}
           errors={audienceProblem.fields}
+          uploadList={async (file) => {
+            const target = await campaigns.audienceUpload(campaign.id, { fileName: file.name, contentType: file.type || 'text/csv', size: file.size });
+            await putFile(target.uploadUrl, file, target.headers ?? {}, () => undefined);
+            return { key: target.key, fileName: target.fileName };
+          }}
         />
         {editable ? (
           <div className="form-actions">

@@ -26,7 +26,7 @@ export const API_STAGE_NAME = 'v1';
  * the console usage key (CONSOLE_USAGE_KEY) from the authorizer too, or these methods answer 403.
  */
 export function isPartnerCallable(route: RouteSpec): boolean {
-  return route.access !== 'public' && (route.tag === 'contacts' || route.operationId === 'getMe');
+  return route.access !== 'public' && (route.tag === 'contacts' || route.operationId === 'getMe' || route.operationId === 'triggerCampaign');
 }
 
 export interface ApiStackProps extends StackProps {

@@ -5,7 +5,7 @@
  * TRACKING_BASE_URL, ASSETS_BASE_URL, TRACKING_KMS_KEY_ID (AWS) or LOCAL_KEYS_DIR (sandbox), and
  * tuning: MAIL_SEND_RATE / MAIL_MIN_RATE / MAIL_MAX_RATE (messages per second per worker
  * container: start, floor — default a quarter of the start — and ceiling),
- * MAIL_LEASE_SECONDS, MAIL_RECONCILE_SECONDS, MAIL_CONTINUE_SECONDS, MAIL_WATCH_SECONDS,
+ * MAIL_LEASE_SECONDS, MAIL_RECONCILE_SECONDS, MAIL_CONTINUE_SECONDS, MAIL_WATCH_SECONDS, MAIL_STALL_MINUTES,
  * MAIL_PART_CONCURRENCY.
  */
 import { randomUUID } from 'node:crypto';
@@ -80,6 +80,7 @@ export function plannerDepsFromEnv(log?: PlannerDeps['log']): PlannerDeps {
       await watchQueue.send({ body: message, delaySeconds: Math.min(900, Math.round(delaySeconds)) });
     },
     watchSeconds: seconds('MAIL_WATCH_SECONDS', 20),
+    stallMs: seconds('MAIL_STALL_MINUTES', 60) * 60_000,
     partKeys: (run, count) => Array.from({ length: count }, (_, i) => partKey(audiencePrefix(run.workspaceId, run.campaignId, run.id), i + 1)),
     ...(log ? { log } : {}),
   };

@@ -14,6 +14,7 @@ export const runWatchMessageSchema = z.object({
   seq: z.number().int().nonnegative().optional(),
   lastSettled: z.number().int().nonnegative().optional(),
   stillSince: z.number().int().nonnegative().optional(),
+  lastCounted: z.number().int().nonnegative().optional(),
 });
 export const mailBatchMessageSchema = z.object({
   workspaceId: id,

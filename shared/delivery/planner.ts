@@ -42,6 +42,8 @@ export interface PlannerDeps {
   readonly sendParts: (lane: Lane, messages: readonly MailBatchMessage[]) => Promise<void>;
   readonly watchLater: (message: RunWatchMessage, delaySeconds: number) => Promise<void>;
   readonly watchSeconds: number;
+  /** A run whose settled count has not moved for this long (not paused) is failed as stalled. */
+  readonly stallMs: number;
   readonly partKeys: PartKeys;
   readonly log?: (message: string, detail?: Record<string, unknown>) => void;
 }
@@ -168,11 +170,12 @@ export async function tallyLedger(ledger: Pick<DeliveryLedger, 'listRun'>, runId
   return tally;
 }
 
-/** Watch state carried in the message: its step in the chain, the live sum last seen and since when it has not moved. */
+/** Watch state carried in the message: its step in the chain, the settled count last seen, since when it has not moved, when the ledger was last counted. */
 export interface WatchState {
   readonly seq?: number;
   readonly lastSettled?: number;
   readonly stillSince?: number;
+  readonly lastCounted?: number;
 }
 
 /** Checks a run; finishes it when every recipient is final, else watches again. Returns whether it finished. */
@@ -181,33 +184,51 @@ export async function watchRun(deps: PlannerDeps, message: RunWatchMessage & Wat
   const run = await deps.runs.getRun(ws, campaignId, runId);
   if (!run || finalRunStatuses.has(run.status)) return true;
   const p = run.progress;
-  const settled = p.sent + p.failed + p.suppressed + p.cancelled;
-  const moved = settled !== message.lastSettled;
-  const stillSince = moved ? now : (message.stillSince ?? now);
+  const live = p.sent + p.failed + p.suppressed + p.cancelled;
+  const quietFor = now - (message.stillSince ?? now);
   // Live counters can lag (a worker that died before reporting): when they say done, or stop
-  // moving for a while, the ledger is counted.
-  const countLedger = settled >= p.total || now - stillSince >= deps.watchSeconds * 3000;
+  // moving for a while, the ledger is counted — at most once per few watches.
+  const countLedger = live >= p.total || (quietFor >= deps.watchSeconds * 3000 && now - (message.lastCounted ?? 0) >= deps.watchSeconds * 3000);
+  let observed = live;
   if (countLedger) {
     const tally = await tallyLedger(deps.ledger, runId);
     const final = tally.sent + tally.failed + tally.suppressed + tally.cancelled;
+    const progress = { total: p.total, queued: Math.max(0, p.total - final), sent: tally.sent, failed: tally.failed, suppressed: tally.suppressed, cancelled: tally.cancelled };
     if (final >= p.total) {
-      const progress = { total: p.total, queued: 0, sent: tally.sent, failed: tally.failed, suppressed: tally.suppressed, cancelled: tally.cancelled };
       await deps.runs.updateRun(ws, campaignId, runId, { progress });
       const status = run.status === 'cancelled' ? 'cancelled' : 'completed';
       await deps.runs.finishRun(ws, campaignId, runId, { status, pointsUsed: tally.sent });
       deps.log?.('run finished', { runId, ...progress });
       return true;
     }
-    if (final !== settled) {
-      // Put the exact figures on show while the rest is still out.
-      const progress = { total: p.total, queued: p.total - final, sent: tally.sent, failed: tally.failed, suppressed: tally.suppressed, cancelled: tally.cancelled };
+    observed = final;
+    const stalled = final === message.lastSettled && run.status !== 'paused' && quietFor >= deps.stallMs;
+    if (stalled) {
+      // Parts lost for good (dead-lettered): settle what happened, refund the rest, say why.
       await deps.runs.updateRun(ws, campaignId, runId, { progress });
+      const detail = `${p.total - final} recipient(s) still unsettled after ${Math.round(quietFor / 60_000)} minutes without progress (see the mail lanes' dead-letter queues)`;
+      await deps.runs.finishRun(ws, campaignId, runId, { status: 'failed', error: { code: 'delivery.stalled', detail }, pointsUsed: tally.sent });
+      deps.log?.('run stalled', { runId, detail });
+      return true;
     }
+    // Put the exact figures on show while the rest is still out.
+    if (final !== live) await deps.runs.updateRun(ws, campaignId, runId, { progress });
   }
+  // A paused run is quiet on purpose: its stall clock does not run.
+  const moved = observed !== message.lastSettled || run.status === 'paused';
   // One chain per run: the next step is sent first, then this step is claimed; a duplicate of
   // this message loses the claim, and the extra step it sent dies at the next claim.
   const seq = message.seq ?? 0;
-  const next: RunWatchMessage & WatchState = { kind: 'watch', workspaceId: ws, campaignId, runId, seq: seq + 1, ...(countLedger ? {} : { lastSettled: settled }), stillSince: countLedger ? now : stillSince };
+  const next: RunWatchMessage & WatchState = {
+    kind: 'watch',
+    workspaceId: ws,
+    campaignId,
+    runId,
+    seq: seq + 1,
+    lastSettled: observed,
+    stillSince: moved ? now : (message.stillSince ?? now),
+    ...(countLedger ? { lastCounted: now } : message.lastCounted !== undefined ? { lastCounted: message.lastCounted } : {}),
+  };
   if ((run.watchSeq ?? 0) !== seq) return false;
   await deps.watchLater(next, deps.watchSeconds);
   await deps.runs.updateRun(ws, campaignId, runId, { watchSeq: seq + 1 }, { watchSeq: seq }).catch((error: unknown) => {

@@ -155,13 +155,14 @@ export function createRunBookkeeping(deps: RunBookkeepingDeps): RunBookkeeping {
 }
 
 let fromEnv: RunBookkeeping | undefined;
-const env = (): RunBookkeeping => (fromEnv ??= createRunBookkeeping({ campaigns: campaignStoreFromEnv(), quotas: quotaStoreFromEnv(), clock: systemClock }));
+/** The bookkeeping on the campaigns table from the environment, built once per container. */
+export const runBookkeepingFromEnv = (): RunBookkeeping => (fromEnv ??= createRunBookkeeping({ campaigns: campaignStoreFromEnv(), quotas: quotaStoreFromEnv(), clock: systemClock }));
 
-export const getRun: RunBookkeeping['getRun'] = (...args) => env().getRun(...args);
-export const updateRun: RunBookkeeping['updateRun'] = (...args) => env().updateRun(...args);
-export const addRunProgress: RunBookkeeping['addRunProgress'] = (...args) => env().addRunProgress(...args);
-export const createRunFromCampaign: RunBookkeeping['createRunFromCampaign'] = (...args) => env().createRunFromCampaign(...args);
-export const setCampaignStatus: RunBookkeeping['setCampaignStatus'] = (...args) => env().setCampaignStatus(...args);
-export const finishRun: RunBookkeeping['finishRun'] = (...args) => env().finishRun(...args);
-export const reservePoints: RunBookkeeping['reservePoints'] = (...args) => env().reservePoints(...args);
-export const settlePoints: RunBookkeeping['settlePoints'] = (...args) => env().settlePoints(...args);
+export const getRun: RunBookkeeping['getRun'] = (...args) => runBookkeepingFromEnv().getRun(...args);
+export const updateRun: RunBookkeeping['updateRun'] = (...args) => runBookkeepingFromEnv().updateRun(...args);
+export const addRunProgress: RunBookkeeping['addRunProgress'] = (...args) => runBookkeepingFromEnv().addRunProgress(...args);
+export const createRunFromCampaign: RunBookkeeping['createRunFromCampaign'] = (...args) => runBookkeepingFromEnv().createRunFromCampaign(...args);
+export const setCampaignStatus: RunBookkeeping['setCampaignStatus'] = (...args) => runBookkeepingFromEnv().setCampaignStatus(...args);
+export const finishRun: RunBookkeeping['finishRun'] = (...args) => runBookkeepingFromEnv().finishRun(...args);
+export const reservePoints: RunBookkeeping['reservePoints'] = (...args) => runBookkeepingFromEnv().reservePoints(...args);
+export const settlePoints: RunBookkeeping['settlePoints'] = (...args) => runBookkeepingFromEnv().settlePoints(...args);

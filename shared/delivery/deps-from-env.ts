@@ -41,16 +41,6 @@ const seconds = (name: string, fallback: number): number => {
   return Number.isFinite(value) && value >= 0 ? value : fallback;
 };
 
-const bookkeeping: runs.RunBookkeeping = {
-  getRun: runs.getRun,
-  updateRun: runs.updateRun,
-  addRunProgress: runs.addRunProgress,
-  createRunFromCampaign: runs.createRunFromCampaign,
-  setCampaignStatus: runs.setCampaignStatus,
-  finishRun: runs.finishRun,
-  reservePoints: runs.reservePoints,
-  settlePoints: runs.settlePoints,
-};
 
 /** The launcher as the principal the audience is read for (a user, or a partner API key). */
 async function viewerOf(run: CampaignRun): Promise<Principal> {
@@ -69,7 +59,7 @@ export function plannerDepsFromEnv(log?: PlannerDeps['log']): PlannerDeps {
   const lanes = { priority: sqsQueue('mailPriority'), bulk: sqsQueue('mailBulk'), low: sqsQueue('mailLow') };
   const watchQueue = sqsQueue('campaignRuns');
   return {
-    runs: bookkeeping,
+    runs: runs.runBookkeepingFromEnv(),
     ledger,
     freeze: (input) => freezeAudience(audience, input),
     viewerOf,

@@ -8,6 +8,7 @@ import { suppressionStoreFromEnv } from '../adapters/aws/suppression-store.dynam
 import type { Operation, OperationRequest } from '../api/operation';
 import type { OperationId } from '../api/routes';
 import { ValidationError } from '../errors';
+import { fieldErrorsOf } from '../http/problem';
 import { principalOf } from '../http/router';
 import { suppressionKey } from './model';
 import type { SuppressionStore } from './ports';
@@ -27,21 +28,21 @@ export const listSuppressionsQuerySchema = z.object({
   cursor: z.string().max(2000).optional(),
 });
 
-function parse<T extends z.ZodType>(schema: T, input: unknown, what: string): z.output<T> {
+function parse<T extends z.ZodType>(schema: T, input: unknown, what: string, root: 'body' | 'query'): z.output<T> {
   const parsed = schema.safeParse(input ?? {});
-  if (!parsed.success) throw new ValidationError(`Invalid ${what}`, parsed.error.issues.map((issue) => ({ field: issue.path.join('.') || what, message: issue.message })));
+  if (!parsed.success) throw new ValidationError(`Invalid ${what}`, fieldErrorsOf(parsed.error, root));
   return parsed.data;
 }
 
 export function createSuppressionOperations(store: () => SuppressionStore = suppressionStoreFromEnv): Record<SuppressionOperationId, Operation> {
   return {
     listSuppressions: async (request: OperationRequest) => {
-      const query = parse(listSuppressionsQuerySchema, request.query, 'query');
+      const query = parse(listSuppressionsQuerySchema, request.query, 'query', 'query');
       return { status: 200, body: await store().list(principalOf(request).workspaceId, { limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) }) };
     },
     addSuppressions: async (request: OperationRequest) => {
       const principal = principalOf(request);
-      const input = parse(addSuppressionsSchema, request.body, 'suppressions');
+      const input = parse(addSuppressionsSchema, request.body, 'suppressions', 'body');
       const at = new Date().toISOString();
       const detail = input.detail ?? `added by ${principal.email ?? principal.id}`;
       await store().add(principal.workspaceId, input.emails.map((email) => ({ email, reason: 'manual' as const, detail, at })));

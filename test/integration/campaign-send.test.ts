@@ -243,7 +243,8 @@ describe('a campaign sent through the sandbox', () => {
 
   it('sends a scheduled campaign when its at() time comes', async () => {
     const created = await call('POST', '/campaigns', { name: 'scheduled', content: { ...content, charset: 'UTF-8' }, audience: { sources: [{ kind: 'list', lines: ['later@example.com'] }], exclusions: [] } });
-    const at = new Date(Date.now() + 3_000).toISOString().slice(0, 19);
+    // Far enough ahead that a slow launch call under load still lands before the fire time.
+    const at = new Date(Date.now() + 6_000).toISOString().slice(0, 19);
     const launched = await call('POST', `/campaigns/${created.body.id}/launch`, { schedule: { expression: `at(${at})`, timezone: 'UTC' } });
     expect(launched.status).toBe(202);
     expect(launched.body.campaign.status).toBe('scheduled');

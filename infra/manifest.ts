@@ -65,13 +65,34 @@ export interface TopicDeclaration {
   readonly envVar: string;
 }
 
+/** A Firehose delivery stream (AWS) / the local Firehose front (sandbox) writing into a bucket's prefix. */
+export interface StreamDeclaration {
+  readonly description: string;
+  readonly envVar: string;
+  readonly bucket: BucketName;
+  /** Objects land under `<prefix>dt=YYYY-MM-DD/` (arrival date, UTC). */
+  readonly prefix: string;
+  /** Seconds Firehose buffers before writing an object (the sandbox uses its own, shorter value). */
+  readonly bufferSeconds: number;
+}
+
+/** A fixed schedule (EventBridge Scheduler in AWS, the local scheduler in the sandbox) invoking a function. */
+export interface ScheduleDeclaration {
+  readonly description: string;
+  /** EventBridge Scheduler expression: `cron(…)` or `rate(…)`, UTC. */
+  readonly expression: string;
+  readonly function: FunctionName;
+}
+
 export type ResourceRef =
   | { readonly table: TableName; readonly access: 'read' | 'readWrite' }
   | { readonly bucket: BucketName; readonly access: 'read' | 'readWrite' }
   | { readonly queue: QueueName; readonly access: 'send' | 'consume' }
   | { readonly topic: TopicName; readonly access: 'publish' | 'subscribe' }
   /** Sends e-mail through SES with the stage's configuration set (SES_CONFIGURATION_SET). */
-  | { readonly mail: 'send' };
+  | { readonly mail: 'send' }
+  /** Puts records on a delivery stream (firehose:PutRecord / PutRecordBatch). */
+  | { readonly stream: StreamName; readonly access: 'put' };
 
 /** A function started when an object lands in a bucket (an S3 notification in AWS, s3rver's event locally). */
 export interface ObjectTrigger {
@@ -159,6 +180,14 @@ export const tables = {
     partitionKey: pk,
     sortKey: sk,
     indexes: [],
+  },
+  engagement: {
+    description: 'What the engagement projector derives from the event lake: recipient timelines, campaign counters and comments, score settings',
+    envVar: 'TABLE_ENGAGEMENT',
+    partitionKey: pk,
+    sortKey: sk,
+    indexes: [],
+    ttlAttribute: 'expiresAt',
   },
   idempotency: {
     description: 'Idempotency records and request nonces, each with an expiry checked in code',
@@ -254,6 +283,16 @@ export const buckets = {
   },
 } as const satisfies Record<string, BucketDeclaration>;
 
+export const streams = {
+  events: {
+    description: 'Every send, delivery, bounce, complaint, open, click, page view, unsubscribe, subscribe, forward and comment, one JSON line each, into the lake',
+    envVar: 'EVENTS_STREAM_NAME',
+    bucket: 'lake',
+    prefix: 'events/',
+    bufferSeconds: 60,
+  },
+} as const satisfies Record<string, StreamDeclaration>;
+
 export const topics = {
   sesNotifications: {
     description: 'SES bounce, complaint and delivery notifications',
@@ -284,6 +323,8 @@ export const functions = {
       // Content from files is unpacked into the hosted assets (ZIP EDMs, DOCX images).
       { bucket: 'assets', access: 'readWrite' },
       { table: 'suppression', access: 'readWrite' },
+      // Engagement: recipient timelines, campaign counters and comments, score settings.
+      { table: 'engagement', access: 'readWrite' },
     ],
   },
   authorizer: {
@@ -386,6 +427,49 @@ export const functions = {
       { table: 'deliveries', access: 'readWrite' },
       { table: 'suppression', access: 'readWrite' },
       { table: 'contacts', access: 'readWrite' },
+      { stream: 'events', access: 'put' },
+    ],
+  },
+  tracking: {
+    description: 'Public tracking endpoints (function URL behind CloudFront): open pixel, click redirect, page views, unsubscribe, subscribe, forward, comment, code images; every action an event in the lake',
+    entry: 'functions/tracking/handler.ts',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    uses: [
+      { stream: 'events', access: 'put' },
+      // Unsubscribe and subscribe change contacts and the suppression list at once (before the next send).
+      { table: 'contacts', access: 'readWrite' },
+      { table: 'suppression', access: 'readWrite' },
+      { table: 'campaigns', access: 'read' },
+      // CAPTCHA answers are good once (nonces).
+      { table: 'idempotency', access: 'readWrite' },
+      // Forwards: the friends' part goes to the uploads bucket and the priority mail lane.
+      { bucket: 'uploads', access: 'readWrite' },
+      { queue: 'mailPriority', access: 'send' },
+      // Double opt-in confirmations.
+      { mail: 'send' },
+    ],
+  },
+  engagementProjector: {
+    description: 'Engagement projector: turns each new lake object into recipient timelines, campaign counters and comments, first opens and clicks on the ledger, and contact counters and scores',
+    entry: 'functions/engagement-projector/handler.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 300,
+    uses: [
+      { bucket: 'lake', access: 'read' },
+      { table: 'engagement', access: 'readWrite' },
+      { table: 'deliveries', access: 'readWrite' },
+      { table: 'contacts', access: 'readWrite' },
+    ],
+  },
+  scoreDecay: {
+    description: 'Daily loyalty score sweep: brings every scored contact to today\'s decayed value (written only when the whole number changes)',
+    entry: 'functions/score-decay/handler.ts',
+    memoryMb: 1024,
+    timeoutSeconds: 900,
+    uses: [
+      { table: 'contacts', access: 'readWrite' },
+      { table: 'engagement', access: 'read' },
     ],
   },
 } as const satisfies Record<string, FunctionDeclaration>;
@@ -394,12 +478,21 @@ export type TableName = keyof typeof tables;
 export type QueueName = keyof typeof queues;
 export type BucketName = keyof typeof buckets;
 export type TopicName = keyof typeof topics;
+export type StreamName = keyof typeof streams;
 export type FunctionName = keyof typeof functions;
 
 /**
  * Object triggers: which function an upload starts. Filled by the import function
  * (`{ bucket: 'uploads', prefix: 'imports/', function: … }`).
  */
-export const objectTriggers: readonly ObjectTrigger[] = [{ bucket: 'uploads', prefix: 'imports/', function: 'importUpload' }];
+export const objectTriggers: readonly ObjectTrigger[] = [
+  { bucket: 'uploads', prefix: 'imports/', function: 'importUpload' },
+  // Each object Firehose writes into the lake is projected once it lands.
+  { bucket: 'lake', prefix: 'events/', function: 'engagementProjector' },
+];
 
-export const manifest = { tables, queues, buckets, topics, functions, objectTriggers } as const;
+export const schedules = {
+  scoreDecay: { description: 'Decay loyalty scores once a day', expression: 'cron(30 3 * * ? *)', function: 'scoreDecay' },
+} as const satisfies Record<string, ScheduleDeclaration>;
+
+export const manifest = { tables, queues, buckets, topics, streams, functions, objectTriggers, schedules } as const;

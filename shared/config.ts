@@ -53,7 +53,7 @@ export interface ClientOptions {
  * AWS_ENDPOINT_URL_KMS / _COGNITO_IDENTITY_PROVIDER / _API_GATEWAY for the identity adapters),
  * so the AWS CLI pointed at the sandbox reads the same settings.
  */
-export type ServiceId = 'DYNAMODB' | 'S3' | 'SQS' | 'SESV2' | 'KMS' | 'COGNITO_IDENTITY_PROVIDER' | 'API_GATEWAY';
+export type ServiceId = 'DYNAMODB' | 'S3' | 'SQS' | 'SESV2' | 'KMS' | 'COGNITO_IDENTITY_PROVIDER' | 'API_GATEWAY' | 'SSM' | 'FIREHOSE';
 
 export function clientOptions(service: ServiceId, env: Env = process.env): ClientOptions {
   const region = required('AWS_REGION', env);

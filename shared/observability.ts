@@ -7,12 +7,10 @@
  * POWERTOOLS_METRICS_DISABLED), which CDK and the sandbox set; the defaults below only name the
  * service when a unit test imports this without them.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { logger, serviceName } from './logger';
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME || 'pigeon';
-
-export const logger = new Logger({ serviceName });
+export { logger };
 export const metrics = new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'Pigeon' });
 export const tracer = new Tracer({ serviceName });

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
-import { createApiClient, type ApiClient, type SignInResult } from './api';
+import { createApiClient, type ApiClient, type SignedInUser, type SignInResult } from './api';
 import { Layout } from './components/Layout';
 import { type ConsoleConfig } from './config';
 import { useI18n } from './i18n/I18nProvider';
@@ -13,12 +13,13 @@ import { ImportsPage } from './pages/ImportsPage';
 import { SegmentsPage } from './pages/SegmentsPage';
 import { SignInPage } from './pages/SignInPage';
 import { UsersPage } from './pages/UsersPage';
-import { useRoute } from './routing';
+import { settingsSectionOf, useRoute, useSubRoute } from './routing';
 import { clearSession, loadSession, saveSession, sessionFrom, type Session } from './session';
 
 // The campaign pages load on their first visit, so sign-in and the contact pages stay as small as they were.
 const CampaignsPage = lazy(() => import('./pages/CampaignsPage').then((m) => ({ default: m.CampaignsPage })));
 const ApprovalSettingsPage = lazy(() => import('./pages/ApprovalSettingsPage').then((m) => ({ default: m.ApprovalSettingsPage })));
+const EngagementSettingsPage = lazy(() => import('./pages/EngagementSettingsPage').then((m) => ({ default: m.EngagementSettingsPage })));
 const QuotasPage = lazy(() => import('./pages/QuotasPage').then((m) => ({ default: m.QuotasPage })));
 
 function PageLoading() {
@@ -72,6 +73,12 @@ export function App({ config }: { config: ConsoleConfig }) {
   return <SignedIn session={session} stage={config.stage} api={api} onSignOut={() => signOut()} />;
 }
 
+/** `#/settings/approval` (審核設定) or `#/settings/engagement` (互動積分設定); a bare `#/settings` shows the first. */
+function SettingsPage({ api, user }: { api: ApiClient; user: SignedInUser }) {
+  const { path } = useSubRoute();
+  return settingsSectionOf(path) === 'engagement' ? <EngagementSettingsPage api={api} user={user} /> : <ApprovalSettingsPage api={api} user={user} />;
+}
+
 function SignedIn({ session, stage, api, onSignOut }: { session: Session; stage: string; api: ApiClient; onSignOut: () => void }) {
   const page = useRoute(session.user.role);
   return (
@@ -96,7 +103,7 @@ function SignedIn({ session, stage, api, onSignOut }: { session: Session; stage:
         ) : page === 'campaigns' ? (
           <CampaignsPage api={api} user={session.user} />
         ) : page === 'settings' ? (
-          <ApprovalSettingsPage api={api} user={session.user} />
+          <SettingsPage api={api} user={session.user} />
         ) : page === 'quotas' ? (
           <QuotasPage api={api} user={session.user} />
         ) : (

@@ -8,7 +8,8 @@ import { type Role } from './api';
 
 export const pages = ['contacts', 'segments', 'groups', 'fields', 'categories', 'imports', 'exports', 'users', 'api-keys'] as const;
 /**
- * The e-mail campaign pages (電子郵件任務, 審核設定 at #/settings/approval, 點數): listed apart until
+ * The e-mail campaign pages (電子郵件任務, 審核設定 at #/settings/approval and 互動積分設定 at
+ * #/settings/engagement, 點數): listed apart until
  * test/unit/console-routing.test.ts names their list routes too (GET /campaigns,
  * /settings/approval, /quotas); pageAccess below follows those routes all the same.
  */
@@ -28,7 +29,7 @@ export const pageAccess: Readonly<Record<PageId, Role>> = {
   users: 'manager', // GET /users; only admins change anything
   'api-keys': 'admin',
   campaigns: 'viewer', // GET /campaigns; operators compose and launch, managers approve
-  settings: 'viewer', // GET /settings/approval; only admins change it
+  settings: 'viewer', // GET /settings/approval and /settings/engagement; only admins change them
   quotas: 'viewer', // GET /quotas (own and own department's; admins all); only admins set points
 };
 
@@ -39,6 +40,15 @@ export function canOpen(role: Role, page: PageId): boolean {
 }
 
 export const hrefOf = (page: PageId) => `#/${page}`;
+
+/** The settings page's sections (`#/settings/<section>`); anything else shows the first. */
+export const settingsSections = ['approval', 'engagement'] as const;
+export type SettingsSection = (typeof settingsSections)[number];
+
+export function settingsSectionOf(path: string): SettingsSection {
+  const name = path.split('/')[0] ?? '';
+  return (settingsSections as readonly string[]).includes(name) ? (name as SettingsSection) : 'approval';
+}
 
 /** The page a hash names, or undefined for an empty or unknown one. */
 export function pageOf(hash: string): PageId | undefined {

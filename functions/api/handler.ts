@@ -21,6 +21,7 @@ import { createExportOperations, exportDepsFromEnv } from '../../shared/exports/
 import { createIdentityOperations, identityDepsFromEnv } from '../../shared/identity/operations';
 import { createImportOperations, importDepsFromEnv } from '../../shared/imports/job/operations';
 import { logger, metrics, tracer } from '../../shared/observability';
+import { createEngagementOperations } from '../../shared/engagement/operations';
 import { createSuppressionOperations } from '../../shared/suppression/operations';
 import { createSegmentOperations, segmentDepsFromEnv } from '../../shared/segments/operations';
 import { createSystemOperations, systemDepsFromEnv } from '../../shared/system/system';
@@ -55,6 +56,7 @@ const operations = {
     contentFiles: () => ({ uploads: importFilesFromEnv(), assets: s3BlobStore('assets'), assetsBaseUrl: required('ASSETS_BASE_URL'), importers: content }),
   }),
   ...createSuppressionOperations(),
+  ...createEngagementOperations({ contacts: contactDeps }),
 } satisfies OperationMap;
 
 const route = createRouter(operations, { allowedOrigin: required('CONSOLE_ORIGIN'), logger });

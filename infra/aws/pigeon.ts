@@ -2,11 +2,14 @@
  * Builds every Pigeon stack of one stage into an app. app.ts (the CDK entry) and the infra tests
  * both call it, so the tests check exactly what `cdk deploy` deploys.
  *
- * Order and dependencies: Console (hosting) → Stateful → Messaging, Auth, Scheduling → Api →
- * ConsoleContent, Delivery (planner, mail worker, SES notifications); Analytics after Stateful.
+ * Order and dependencies: Console (hosting) → Stateful → Analytics (Firehose into the lake),
+ * Messaging, Auth, Scheduling → Api → ConsoleContent; Tracking (function URL behind CloudFront,
+ * engagement projector) after Stateful, Messaging and Analytics; Delivery (planner, mail worker,
+ * SES notifications) after Tracking, whose distribution is the base of tracked links.
  * Resources cross stacks only as typed props.
  */
 import { Validations, type App, type Environment } from 'aws-cdk-lib';
+import type { PigeonResources } from './constructs/pigeon-function';
 import { PigeonNagChecks } from './nag';
 import { stageConfig, type StageConfig } from './stage';
 import { AnalyticsStack } from './stacks/analytics-stack';
@@ -19,6 +22,7 @@ import { MessagingStack } from './stacks/messaging-stack';
 import { SchedulingStack } from './stacks/scheduling-stack';
 import { DeliveryStack, plannerFunctionName } from './stacks/delivery-stack';
 import { StatefulStack } from './stacks/stateful-stack';
+import { TrackingStack } from './stacks/tracking-stack';
 
 export interface PigeonStacks {
   readonly stage: StageConfig;
@@ -29,6 +33,7 @@ export interface PigeonStacks {
   readonly api: ApiStack;
   readonly analytics: AnalyticsStack;
   readonly scheduling: SchedulingStack;
+  readonly tracking: TrackingStack;
   readonly delivery: DeliveryStack;
   readonly consoleContent: ConsoleContentStack;
   readonly imports: ImportsStack;
@@ -68,11 +73,19 @@ export function buildPigeon(app: App, options: BuildOptions = {}): PigeonStacks 
   const messaging = new MessagingStack(app, id('Messaging'), common('Messaging'));
   const auth = new AuthStack(app, id('Auth'), common('Auth'));
   const scheduling = new SchedulingStack(app, id('Scheduling'), common('Scheduling'));
-  const resources = {
+  const analytics = new AnalyticsStack(app, id('Analytics'), {
+    ...common('Analytics'),
+    lakeBucket: stateful.buckets.lake,
+    reportsBucket: stateful.buckets.reports,
+    dataKey: stateful.dataKey,
+  });
+  // Only the functions whose manifest `uses` name a resource reference it (and so its stack).
+  const resources: PigeonResources = {
     tables: stateful.tables,
     buckets: stateful.buckets,
     queues: messaging.queues,
     topics: messaging.topics,
+    streams: { events: analytics.deliveryStream },
     mail: { configurationSetName: messaging.configurationSet.configurationSetName },
   };
   const api = new ApiStack(app, id('Api'), {
@@ -86,12 +99,6 @@ export function buildPigeon(app: App, options: BuildOptions = {}): PigeonStacks 
     jwksUrl: auth.jwksUrl,
     apiKeysKey: stateful.apiKeysKey,
     consoleOrigin: consoleStack.origin,
-  });
-  const analytics = new AnalyticsStack(app, id('Analytics'), {
-    ...common('Analytics'),
-    lakeBucket: stateful.buckets.lake,
-    reportsBucket: stateful.buckets.reports,
-    dataKey: stateful.dataKey,
   });
   const consoleContent = new ConsoleContentStack(app, id('ConsoleContent'), {
     ...common('ConsoleContent'),
@@ -111,15 +118,23 @@ export function buildPigeon(app: App, options: BuildOptions = {}): PigeonStacks 
     resources,
   });
 
+  const tracking = new TrackingStack(app, id('Tracking'), {
+    ...common('Tracking'),
+    resources,
+    trackingKey: stateful.trackingKey,
+    logsBucket: stateful.logsBucket,
+    alarmTopic: messaging.alarmTopic,
+  });
+
   const delivery = new DeliveryStack(app, id('Delivery'), {
     ...common('Delivery'),
     resources,
-    trackingBaseUrl: `${api.url.replace(/\/+$/, '')}/t`,
+    trackingBaseUrl: tracking.trackingBaseUrl,
     assetsUrl: stateful.assetsUrl,
     trackingKey: stateful.trackingKey,
     schedulerRoleArn: scheduling.executionRole.roleArn,
   });
 
   if (options.nag ?? true) Validations.of(app).addPlugins(new PigeonNagChecks());
-  return { stage, console: consoleStack, stateful, messaging, auth, api, analytics, scheduling, consoleContent, imports, exports: exportsStack, delivery };
+  return { stage, console: consoleStack, stateful, messaging, auth, api, analytics, scheduling, consoleContent, imports, exports: exportsStack, tracking, delivery };
 }

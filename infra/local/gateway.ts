@@ -18,7 +18,9 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
+  APIGatewayProxyEventV2,
   APIGatewayProxyResult,
+  APIGatewayProxyStructuredResultV2,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { routes, type RouteSpec } from '../../shared/api/routes';
@@ -37,6 +39,11 @@ export interface GatewayOptions {
   readonly corsOrigin: string;
   readonly log?: (line: string) => void;
   readonly routes?: readonly RouteSpec[];
+  /**
+   * The public tracking endpoints under `/t/` (in AWS: CloudFront → a Lambda function URL), called
+   * with function URL events (payload format 2.0).
+   */
+  readonly tracking?: LambdaHandler;
 }
 
 export interface RunningServer {
@@ -141,6 +148,55 @@ function closer(server: Server): () => Promise<void> {
     });
 }
 
+/** A function URL request (payload 2.0) for the tracking function, as CloudFront would pass it on. */
+async function tracking(req: IncomingMessage, res: ServerResponse, url: URL, method: string, handler: LambdaHandler): Promise<number> {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = (req.rawHeaders[i] as string).toLowerCase();
+    headers[name] = headers[name] ? `${headers[name]},${req.rawHeaders[i + 1] as string}` : (req.rawHeaders[i + 1] as string);
+  }
+  const body = await readBody(req);
+  const query: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) query[key] = query[key] ? `${query[key]},${value}` : value;
+  const now = new Date();
+  const sourceIp = (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: url.pathname,
+    rawQueryString: url.search.replace(/^\?/, ''),
+    headers,
+    ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+    requestContext: {
+      accountId: ACCOUNT,
+      apiId: 'tracking',
+      domainName: headers.host ?? '127.0.0.1',
+      domainPrefix: 'tracking',
+      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp, userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    isBase64Encoded: body.length > 0,
+    ...(body.length > 0 ? { body: body.toString('base64') } : {}),
+  };
+  let result: APIGatewayProxyStructuredResultV2;
+  try {
+    result = (await handler(event, lambdaContext('tracking', 10, 512))) as APIGatewayProxyStructuredResultV2;
+  } catch {
+    // A function URL answers a failed invocation with 502.
+    res.writeHead(502, { 'Content-Type': 'text/plain' }).end('Bad gateway');
+    return 502;
+  }
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {})) out[name] = String(value);
+  res.writeHead(result.statusCode ?? 200, out);
+  res.end(method === 'HEAD' || result.body === undefined ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
+  return result.statusCode ?? 200;
+}
+
 export async function startGateway(options: GatewayOptions): Promise<RunningServer> {
   const compiled = (options.routes ?? routes).map(compile);
   const limiter = new RateLimiter();
@@ -166,6 +222,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningServ
       res.end(JSON.stringify(await options.jwks()));
       return 200;
     }
+
+    if (options.tracking && (rawPath === '/t' || rawPath.startsWith('/t/'))) return tracking(req, res, url, method, options.tracking);
 
     let route: CompiledRoute | undefined;
     let match: RegExpExecArray | null = null;

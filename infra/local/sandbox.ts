@@ -12,9 +12,10 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } f
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent, S3Event, S3EventRecord, SNSEvent } from 'aws-lambda';
-import { buckets, functions, objectTriggers, queues, topics, type BucketName, type FunctionDeclaration, type FunctionName, type QueueDeclaration } from '../manifest';
+import { buckets, functions, objectTriggers, queues, schedules, streams, topics, type StreamDeclaration, type BucketName, type FunctionDeclaration, type FunctionName, type QueueDeclaration } from '../manifest';
 import { DuckDbQueryEngine } from '../../shared/adapters/local/query-engine.duckdb';
 import { createTables, localRegion, startDynalite, type RunningDynamo } from './emulators/dynamodb';
+import { startFirehoseEmulator, type RunningFirehose } from './emulators/firehose';
 import { freePort } from './emulators/net';
 import { startS3rver, type RunningS3 } from './emulators/s3';
 import { startSesEmulator, type LocalSesEvent, type RunningSes } from './emulators/ses';
@@ -34,6 +35,7 @@ export interface SandboxPorts {
   readonly s3?: number;
   readonly sqs?: number;
   readonly scheduler?: number;
+  readonly firehose?: number;
 }
 
 export interface SandboxOptions {
@@ -55,6 +57,8 @@ export interface SandboxOptions {
   readonly fastMail?: boolean;
   /** Every queue's visibility timeout (tests that crash consumers do not wait minutes for a retry). */
   readonly queueVisibilitySeconds?: number;
+  /** How long the local Firehose buffers events before writing a lake object (default 2 s). */
+  readonly lakeBufferSeconds?: number;
 }
 
 export interface DemoSignIn {
@@ -81,6 +85,10 @@ export interface Sandbox {
   readonly ses: RunningSes;
   /** DuckDB over the lake bucket (the local Athena). */
   readonly queryEngine: DuckDbQueryEngine;
+  /** The local Firehose: counts, and fault injection. */
+  readonly firehose: RunningFirehose;
+  /** Writes every buffered event into the lake now (the projector then runs on the new objects). */
+  flushEvents(): Promise<void>;
   /** Calls a function's handler with an event, as `npm run invoke` does. */
   invoke(name: FunctionName, event: unknown): Promise<unknown>;
   /** Listens to s3rver's S3 events (ObjectCreated:*, ObjectRemoved:*) of every bucket. */
@@ -145,6 +153,7 @@ export function snsEventOf(topicArn: string, message: string): SNSEvent {
 
 export const localBucketName = (bucket: BucketName): string => `${LOCAL_PREFIX}-${bucket.toLowerCase()}`;
 export const localQueueName = (queue: string): string => `${LOCAL_PREFIX}-${queue}`;
+export const localStreamName = (stream: string): string => `${LOCAL_PREFIX}-${stream}`;
 export const localDlqName = (queue: string): string => `${LOCAL_PREFIX}-${queue}-dlq`;
 
 /** Queue configs for the runner: every manifest queue and its dead-letter queue. */
@@ -197,6 +206,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     s3: options.ports?.s3 ?? (await freePort()),
     sqs: options.ports?.sqs ?? (await freePort()),
     scheduler: options.ports?.scheduler ?? (await freePort()),
+    firehose: options.ports?.firehose ?? (await freePort()),
   };
   const apiUrl = `http://127.0.0.1:${ports.api}`;
   const consoleUrl = `http://127.0.0.1:${ports.console}`;
@@ -224,6 +234,20 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const ses: RunningSes = await startSesEmulator({ dataDir, port: ports.mail, parseRaw: !options.fastMail, onEvent: (event) => publishSesEvent(event) });
     stops.push(() => ses.stop());
 
+    // The lake's Firehose: stopped (and flushed) before s3rver, since stops run in reverse.
+    const firehose: RunningFirehose = await startFirehoseEmulator({
+      port: ports.firehose,
+      s3Endpoint: s3.endpoint,
+      region: localRegion,
+      streams: Object.fromEntries(
+        (Object.entries(streams) as [string, StreamDeclaration][]).map(([logical, declaration]) => [
+          localStreamName(logical),
+          { bucket: localBucketName(declaration.bucket), prefix: declaration.prefix, bufferSeconds: options.lakeBufferSeconds ?? 2, bufferBytes: 5 * 1024 * 1024 },
+        ]),
+      ),
+    });
+    stops.push(() => firehose.stop());
+
     const queueRunner = await QueueRunner.start({ queues: localQueueConfigs(options.queueVisibilitySeconds ? { visibilityTimeoutSeconds: options.queueVisibilitySeconds } : {}), dataDir: join(dataDir, 'queues'), port: ports.sqs });
     stops.push(() => queueRunner.stop());
 
@@ -240,6 +264,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       AWS_ENDPOINT_URL_S3: s3.endpoint,
       AWS_ENDPOINT_URL_SQS: queueRunner.endpoint,
       AWS_ENDPOINT_URL_SESV2: ses.url,
+      AWS_ENDPOINT_URL_FIREHOSE: firehose.endpoint,
       S3_FORCE_PATH_STYLE: 'true',
       LOCAL_S3_DIR: s3Dir,
       LOCAL_SCHEDULER_URL: `http://127.0.0.1:${ports.scheduler}`,
@@ -274,6 +299,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     for (const [logical, declaration] of Object.entries(queues) as [string, QueueDeclaration][]) {
       env[declaration.envVar] = queueRunner.queueUrl(localQueueName(logical));
     }
+    for (const [logical, declaration] of Object.entries(streams) as [string, StreamDeclaration][]) env[declaration.envVar] = localStreamName(logical);
     for (const [logical, declaration] of Object.entries(topics)) {
       env[declaration.envVar] = `arn:aws:sns:${localRegion}:000000000000:${LOCAL_PREFIX}-${logical}`;
     }
@@ -347,6 +373,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       onError: (name, error) => log(`schedule ${name} failed: ${String(error)}`),
     });
     stops.push(() => scheduler.stop());
+    // The manifest's fixed schedules, as the scheduling stack creates them in AWS.
+    for (const [name, schedule] of Object.entries(schedules)) {
+      scheduler.upsert({ name: `${LOCAL_PREFIX}-${name}`, expression: schedule.expression, target: { function: schedule.function, payload: {} } });
+    }
 
     const queryEngine = new DuckDbQueryEngine(join(s3Dir, localBucketName('lake')));
     stops.push(() => queryEngine.close());
@@ -362,6 +392,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       jwks: async () => issuer.jwks(),
       corsOrigin: consoleUrl,
       log: options.quiet ? undefined : (line) => log(line),
+      tracking: handlers.get('tracking') as LambdaHandler,
     });
     stops.push(() => gateway.stop());
 
@@ -412,6 +443,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       scheduler,
       ses,
       queryEngine,
+      firehose,
+      flushEvents: () => firehose.flush(),
       invoke,
       onS3Event: (listener) => s3.onEvent(listener),
       stop: () => {

@@ -109,6 +109,12 @@ export const routes = [
   { method: 'GET', path: '/suppressions', operationId: 'listSuppressions', access: 'viewer', summary: 'Addresses never mailed again (bounced, complained, unsubscribed, added by hand), with the reason', tag: 'campaigns' },
   { method: 'POST', path: '/suppressions', operationId: 'addSuppressions', access: 'operator', summary: 'Add up to 1000 addresses by hand (a stronger existing reason is kept)', tag: 'campaigns' },
   { method: 'DELETE', path: '/suppressions/{email}', operationId: 'removeSuppression', access: 'admin', summary: 'Take an address off the list (e.g. its mailbox was fixed)', tag: 'campaigns' },
+  // Tracking and engagement: what recipients did (the lake's events, projected), and the score's weights.
+  { method: 'GET', path: '/contacts/{id}/timeline', operationId: 'getContactTimeline', access: 'viewer', summary: 'A contact\'s activity, newest first: sends, deliveries, opens, clicks, page views, forwards, comments, unsubscribes — with place, device and machine flags', tag: 'engagement' },
+  { method: 'GET', path: '/campaigns/{id}/engagement', operationId: 'getCampaignEngagement', access: 'viewer', summary: 'A campaign\'s live counters: sent, delivered, bounced, opens and clicks (unique, total, machine), page views, forwards, comments, unsubscribes', tag: 'engagement' },
+  { method: 'GET', path: '/campaigns/{id}/comments', operationId: 'listCampaignComments', access: 'viewer', summary: 'Comments recipients left on a campaign, newest first', tag: 'engagement' },
+  { method: 'GET', path: '/settings/engagement', operationId: 'getEngagementSettings', access: 'viewer', summary: 'Loyalty score weights per event type and their half-life', tag: 'engagement' },
+  { method: 'PUT', path: '/settings/engagement', operationId: 'putEngagementSettings', access: 'admin', summary: 'Set the loyalty score weights and half-life', tag: 'engagement' },
   { method: 'GET', path: '/quotas', operationId: 'listQuotas', access: 'viewer', summary: 'Sending points: balance, reserved and used per user and department (own and own department\'s; admins all)', tag: 'quotas' },
   { method: 'PUT', path: '/quotas/users/{id}', operationId: 'setUserQuota', access: 'admin', summary: 'Set a user\'s points balance', tag: 'quotas' },
   { method: 'PUT', path: '/quotas/departments/{id}', operationId: 'setDepartmentQuota', access: 'admin', summary: 'Set a department\'s points balance', tag: 'quotas' },

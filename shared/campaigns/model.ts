@@ -130,6 +130,8 @@ export interface RunProgress {
   readonly failed: number;
   readonly suppressed: number;
   readonly cancelled: number;
+  /** Friends a recipient forwarded the message to, sent outside the run's audience (and points). */
+  readonly forwarded?: number;
 }
 
 /** One send of a campaign (the first, a resend, a recurring fire), with everything as it was at launch. */

@@ -3,6 +3,9 @@
  * `version` counts writes (optimistic concurrency, If-Match); e-mails are stored lower-cased and
  * mobiles as E.164 when parseable (see schemas.ts).
  */
+import type { ContactEngagement } from '../engagement/model';
+import type { ScoreState } from '../engagement/score';
+
 export const contactStatuses = ['active', 'unsubscribed', 'bounced', 'complained'] as const;
 export type ContactStatus = (typeof contactStatuses)[number];
 
@@ -49,6 +52,10 @@ export interface Contact {
   readonly updatedAt: string;
   /** 1 on create, +1 on every update. */
   readonly version: number;
+  /** What the contact did with campaigns (the engagement projector keeps it; read-only in the API). */
+  readonly engagement?: ContactEngagement;
+  /** The projector's bookkeeping for the score (exact value, lake objects applied); never shown. */
+  readonly scoring?: ScoreState;
 }
 
 /** The optional text and choice fields a client may set or clear. */
@@ -81,6 +88,8 @@ export const reservedFieldNames: readonly string[] = [
   'createdAt',
   'updatedAt',
   'version',
+  'engagement',
+  'scoring',
 ];
 
 export const hasChannel = (contact: Pick<Contact, 'email' | 'mobile' | 'fax'>): boolean =>

@@ -53,8 +53,9 @@ export function presentContact(stored: Contact, defs: Definitions): Contact {
     const value = stored.custom?.[field.id];
     if (value !== undefined) custom[field.name] = value;
   }
+  const { scoring: _scoring, ...shown } = stored;
   return {
-    ...stored,
+    ...shown,
     groups: (stored.groups ?? []).filter((id) => groups.has(id)),
     subscriptions: Object.fromEntries(Object.entries(stored.subscriptions ?? {}).filter(([id]) => categories.has(id))),
     custom,

@@ -23,7 +23,7 @@ const SES_MAX_BYTES = 10 * 1024 * 1024;
 const GMAIL_CLIP_BYTES = 102 * 1024;
 const MIN_TEXT_WITH_IMAGES = 100;
 const PDF_ESTIMATE_BYTES = 8 * 1024;
-const standardVariables = new Set(['email', 'unsubscribe_url', 'preheader']);
+const standardVariables = new Set(['email', 'unsubscribe_url', 'forward_url', 'comment_url', 'subscribe_url', 'preheader']);
 
 export async function presendCheck(content: CampaignContent, ctx: CompileContext, options: PresendOptions = {}): Promise<PresendFinding[]> {
   const findings: PresendFinding[] = [];

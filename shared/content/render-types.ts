@@ -33,6 +33,8 @@ export interface RenderExtras {
   /** One-click unsubscribe URL (RFC 8058): goes into List-Unsubscribe and `{{ unsubscribe_url }}`. */
   readonly unsubscribeUrl?: string;
   readonly openPixelUrl?: string;
+  /** The recipient's public pages: `{{ forward_url }}`, `{{ comment_url }}`, `{{ subscribe_url }}`. */
+  readonly pageUrls?: { readonly forward?: string; readonly comment?: string; readonly subscribe?: string };
   /** Message-ID domain and extra headers (e.g. X-Pigeon-Run). */
   readonly headers?: Readonly<Record<string, string>>;
   /** Date header; tests pin it. */
@@ -42,6 +44,8 @@ export interface RenderExtras {
    * link to it; otherwise the PNG travels inside the message as an inline (CID) part.
    */
   readonly codeImageUrl?: (kind: CodeKind, value: string) => string;
+  /** Codes in the plain-text part only: a link to the served image (the HTML keeps inline images). */
+  readonly textCodeImageUrl?: (kind: CodeKind, value: string) => string;
 }
 
 export interface RenderedMessage {

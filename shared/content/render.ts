@@ -32,8 +32,10 @@ export async function renderRecipient(compiled: CompiledMessage, recipient: Froz
   const key = messageId.replaceAll('-', '');
   const sample = options.sample === true;
   const htmlCodes = new CodeCollector('html', key, extras.codeImageUrl, sample);
-  const textCodes = new CodeCollector('text', key, extras.codeImageUrl, sample);
-  const textScope: RenderScope = { ...recipient.fields, email: recipient.email, unsubscribe_url: extras.unsubscribeUrl ?? '', preheader: '', [codeSinkKey]: textCodes };
+  // The text part cannot carry an image: it links to the hosted code image when one is served.
+  const textCodes = new CodeCollector('text', key, extras.codeImageUrl ?? extras.textCodeImageUrl, sample);
+  const pageUrls = { forward_url: extras.pageUrls?.forward ?? '', comment_url: extras.pageUrls?.comment ?? '', subscribe_url: extras.pageUrls?.subscribe ?? '' };
+  const textScope: RenderScope = { ...recipient.fields, email: recipient.email, unsubscribe_url: extras.unsubscribeUrl ?? '', ...pageUrls, preheader: '', [codeSinkKey]: textCodes };
   const preheader = compiled.preheader ? oneLine(renderField('preheader', compiled.preheader, textScope)) : '';
   textScope.preheader = preheader;
   const htmlScope: RenderScope = { ...textScope, [codeSinkKey]: htmlCodes };

@@ -13,6 +13,7 @@ import { s3BlobStore } from '../adapters/aws/blob-store.s3';
 import { campaignStoreFromEnv } from '../adapters/aws/campaign-store.dynamodb';
 import { documentClientFromEnv, DynamoContactStore } from '../adapters/aws/contact-store.dynamodb';
 import { deliveryLedgerFromEnv } from '../adapters/aws/delivery-ledger.dynamodb';
+import { eventSinkFromEnv } from '../adapters/aws/event-sink.firehose';
 import { sqsQueue } from '../adapters/aws/queue.sqs';
 import { rawMailerFromEnv } from '../adapters/aws/raw-mailer.ses';
 import { suppressionStoreFromEnv } from '../adapters/aws/suppression-store.dynamodb';
@@ -138,5 +139,6 @@ export function notificationDepsFromEnv(): NotificationDeps {
       await setContactStatus(contacts, ws, email, status, () => new Date().toISOString());
     },
     now: () => new Date(),
+    events: eventSinkFromEnv(),
   };
 }

@@ -23,6 +23,7 @@ export const mailBatchMessageSchema = z.object({
   part: z.string().min(1).max(500),
   partIndex: z.number().int().positive(),
   round: z.number().int().nonnegative().optional(),
+  forward: z.object({ by: z.string().min(3).max(320), depth: z.number().int().positive().max(100) }).optional(),
 });
 
 export function parsePlannerMessage(body: unknown): CampaignRunMessage | (RunWatchMessage & WatchState) {

@@ -8,7 +8,10 @@
  * Messages without Pigeon's tags (sent by something else through the same set) are ignored.
  */
 import type { ContactStatus } from '../contacts/contact';
+import { ulid } from '../contacts/ids';
+import type { LakeEvent } from '../lake/event';
 import type { DeliveryLedger } from './ledger';
+import { runOfLedgerId } from './types';
 
 interface SesMail {
   readonly messageId: string;
@@ -50,6 +53,8 @@ export interface NotificationDeps {
   /** Sets the status of the workspace's contact with this address, if there is one. */
   readonly setContactStatus: (workspaceId: string, email: string, status: Extract<ContactStatus, 'bounced' | 'complained'>) => Promise<void>;
   readonly now: () => Date;
+  /** The event lake: every send, delivery, bounce, complaint and reject becomes one event. */
+  readonly events?: { put(records: readonly LakeEvent[]): Promise<void> };
 }
 
 const tag = (mail: SesMail, name: string): string | undefined => mail.tags?.[name]?.[0];
@@ -61,7 +66,70 @@ const address = (value: string): string => {
 
 export type EventOutcome = 'ignored' | 'send' | 'delivery' | 'bounce' | 'soft-bounce' | 'complaint' | 'reject';
 
+/**
+ * Applies the event (ledger, suppression, contact), then writes it to the lake. A failure of
+ * either throws, so SNS delivers the event again: every step is idempotent, and the lake events'
+ * ids derive from SES's message id, type and recipient.
+ */
 export async function handleSesEvent(deps: NotificationDeps, event: SesEvent): Promise<EventOutcome> {
+  const outcome = await applySesEvent(deps, event);
+  if (outcome !== 'ignored' && deps.events) {
+    const records = lakeEventsOf(event, outcome);
+    if (records.length) await deps.events.put(records);
+  }
+  return outcome;
+}
+
+const lakeTypes: Readonly<Record<Exclude<EventOutcome, 'ignored'>, LakeEvent['type']>> = {
+  send: 'send',
+  delivery: 'delivery',
+  bounce: 'bounce',
+  'soft-bounce': 'bounce',
+  complaint: 'complaint',
+  reject: 'reject',
+};
+
+/** The lake's view of an SES event: one event per recipient it names. */
+export function lakeEventsOf(event: SesEvent, outcome: Exclude<EventOutcome, 'ignored'>): LakeEvent[] {
+  const ws = tag(event.mail, 'workspace') as string;
+  const { runId } = runOfLedgerId(tag(event.mail, 'run') as string);
+  const campaignId = tag(event.mail, 'campaign');
+  const type = lakeTypes[outcome];
+  const stamp =
+    event.bounce?.timestamp ?? event.complaint?.timestamp ?? event.delivery?.timestamp ?? (type === 'send' || type === 'reject' ? event.mail.timestamp : undefined) ?? event.mail.timestamp;
+  const time = Date.parse(stamp ?? '') || Date.now();
+  const base = (email: string, extra: Partial<LakeEvent> = {}): LakeEvent => ({
+    id: ulid(time, `ses\n${event.mail.messageId}\n${type}\n${email}`),
+    type,
+    event_time: new Date(time).toISOString(),
+    workspace_id: ws,
+    ...(campaignId ? { campaign_id: campaignId } : {}),
+    run_id: runId,
+    email,
+    channel: 'mail',
+    message_id: event.mail.messageId,
+    ...extra,
+  });
+  switch (type) {
+    case 'bounce':
+      return (event.bounce?.bouncedRecipients ?? []).map((r) =>
+        base(address(r.emailAddress), {
+          bounce_type: event.bounce?.bounceType ?? 'Undetermined',
+          reason: [event.bounce?.bounceSubType, r.status, r.diagnosticCode].filter(Boolean).join(' '),
+        }),
+      );
+    case 'complaint':
+      return (event.complaint?.complainedRecipients ?? []).map((r) => base(address(r.emailAddress), { reason: event.complaint?.complaintFeedbackType ?? 'complaint' }));
+    case 'delivery':
+      return (event.delivery?.recipients ?? event.mail.destination ?? []).map((r) => base(address(r)));
+    case 'reject':
+      return (event.mail.destination ?? []).map((r) => base(address(r), { reason: event.reject?.reason ?? 'rejected' }));
+    default:
+      return (event.mail.destination ?? []).map((r) => base(address(r)));
+  }
+}
+
+async function applySesEvent(deps: NotificationDeps, event: SesEvent): Promise<EventOutcome> {
   const type = event.eventType ?? event.notificationType;
   const ws = tag(event.mail, 'workspace');
   const runId = tag(event.mail, 'run');

@@ -18,6 +18,12 @@ export interface MailBatchMessage {
   readonly partIndex: number;
   /** Continuations: how many times this part was put back (throttling, a paused run, busy leases). */
   readonly round?: number;
+  /**
+   * A recipient forwarded the run's message to these friends: sent in the same run (the ledger
+   * keeps it once per friend), even after the run finished, tracked with the lineage, and kept out
+   * of the run's progress and points (the run's audience did not include them).
+   */
+  readonly forward?: { readonly by: string; readonly depth: number };
 }
 
 /** On the campaignRuns queue: check whether every part of a run is done; finish it when so. */
@@ -52,4 +58,12 @@ export interface DeliveryRecord {
   readonly openedAt?: string;
   readonly clickedAt?: string;
   readonly updatedAt: string;
+}
+
+/** The ledger partition of the friends a run's recipients forwarded it to (an SES tag value: [A-Za-z0-9_-]). */
+export const forwardLedgerRunId = (runId: string): string => `${runId}-fwd`;
+
+/** The run a ledger partition belongs to, and whether it holds forwarded recipients. */
+export function runOfLedgerId(ledgerRunId: string): { readonly runId: string; readonly forwarded: boolean } {
+  return ledgerRunId.endsWith('-fwd') ? { runId: ledgerRunId.slice(0, -4), forwarded: true } : { runId: ledgerRunId, forwarded: false };
 }

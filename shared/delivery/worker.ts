@@ -15,7 +15,7 @@ import { trackingExtras, trackingLinks } from '../tracking/links';
 import type { DeliveryLedger } from './ledger';
 import { backoffMs, type AdaptiveRate } from './rate';
 import { SendFailure, type RawMailer } from './sender';
-import type { MailBatchMessage } from './types';
+import { forwardLedgerRunId, type MailBatchMessage } from './types';
 
 export interface ContentRenderer {
   compileMessage(content: CampaignRun['content'], ctx: CompileContext): unknown;
@@ -103,17 +103,21 @@ export async function sendPart(deps: MailWorkerDeps, message: MailBatchMessage):
   const { workspaceId: ws, campaignId, runId } = message;
   const run = await deps.getRun(ws, campaignId, runId);
   const none = { sent: 0, failed: 0, suppressed: 0, cancelled: 0, leftover: 0 };
-  if (!run || run.status === 'completed' || run.status === 'failed') return { ...none, status: 'skipped' };
+  const forward = message.forward;
+  // Forwards arrive after the run is over; the run's own parts never do.
+  if (!run || (!forward && (run.status === 'completed' || run.status === 'failed'))) return { ...none, status: 'skipped' };
 
   const recipients = await deps.readPart(message.part);
-  const key = (email: string) => ({ runId, email });
+  // Friends a recipient forwarded to have their own ledger partition: never counted as the run's audience.
+  const ledgerRunId = forward ? forwardLedgerRunId(runId) : runId;
+  const key = (email: string) => ({ runId: ledgerRunId, email });
   const at = () => new Date(deps.now()).toISOString();
   const counts = { sent: 0, failed: 0, suppressed: 0, cancelled: 0 };
   const leftovers: FrozenRecipient[] = [];
   // The continuation waits at least as long as the longest lease or reconcile window it met.
   let waitMs = deps.settings.continueAfterSeconds * 1000;
   const settleAs = async (recipient: FrozenRecipient, status: 'suppressed' | 'cancelled', reason?: string) => {
-    const settled = await deps.ledger.settleUnclaimed({ workspaceId: ws, campaignId, runId, email: recipient.email, ...(recipient.contactId ? { contactId: recipient.contactId } : {}), status, ...(reason ? { reason } : {}) }, at());
+    const settled = await deps.ledger.settleUnclaimed({ workspaceId: ws, campaignId, runId: ledgerRunId, email: recipient.email, ...(recipient.contactId ? { contactId: recipient.contactId } : {}), status, ...(reason ? { reason } : {}) }, at());
     if (settled) counts[status] += 1;
   };
 
@@ -127,6 +131,12 @@ export async function sendPart(deps: MailWorkerDeps, message: MailBatchMessage):
       settled += n;
     }
     if (settled === 0) return;
+    if (forward) {
+      // Friends were never part of the run's audience: only what was sent to them is counted.
+      flushed = { ...counts };
+      if (delta.sent) await deps.addProgress(ws, campaignId, runId, { forwarded: delta.sent });
+      return;
+    }
     delta.queued = -settled;
     flushed = { ...counts };
     await deps.addProgress(ws, campaignId, runId, delta);
@@ -165,7 +175,7 @@ export async function sendPart(deps: MailWorkerDeps, message: MailBatchMessage):
     const claim = await deps.ledger.claim({
       workspaceId: ws,
       campaignId,
-      runId,
+      runId: ledgerRunId,
       email: recipient.email,
       ...(recipient.contactId ? { contactId: recipient.contactId } : {}),
       owner: deps.owner,
@@ -183,7 +193,12 @@ export async function sendPart(deps: MailWorkerDeps, message: MailBatchMessage):
 
     let rendered: RenderedMessage;
     try {
-      const links = trackingLinks(tracking, deps.trackingBaseUrl, { workspaceId: ws, campaignId, runId, email: recipient.email }, new Date(deps.now()));
+      const links = trackingLinks(
+        tracking,
+        deps.trackingBaseUrl,
+        { workspaceId: ws, campaignId, runId, email: recipient.email, ...(forward ? { forwardedBy: forward.by, forwardDepth: forward.depth } : {}) },
+        new Date(deps.now()),
+      );
       const headers = { 'X-Pigeon-Run': runId, 'X-Pigeon-Campaign': campaignId };
       rendered = await deps.content.renderMessage(compiled as never, recipient, trackingExtras(links, headers, new Date(deps.now())));
     } catch (error) {
@@ -203,7 +218,7 @@ export async function sendPart(deps: MailWorkerDeps, message: MailBatchMessage):
           raw: rendered.raw,
           from: rendered.from,
           to: recipient.email,
-          tags: { workspace: ws, campaign: campaignId, run: runId, attempt },
+          tags: { workspace: ws, campaign: campaignId, run: ledgerRunId, attempt },
         });
         deps.afterAccepted?.();
         deps.rate.succeeded();

@@ -38,6 +38,10 @@ import {
 } from '../campaigns/schemas';
 import { quotaSchema, setQuotaSchema } from '../quotas/quotas';
 import { addSuppressionsSchema, listSuppressionsQuerySchema } from '../suppression/operations';
+import { engagementSettingsSchema } from '../engagement/operations';
+import { lakeEventTypes } from '../lake/event';
+
+const engagementPageQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(600).optional() });
 import { audienceUploadSchema, contentImportSchema, contentUploadSchema } from '../campaigns/content-files';
 import { contactPageSchema, contactSchema, createContactSchema, listContactsQuerySchema, updateContactSchema } from '../contacts/schemas';
 import { createExportSchema, exportSchema } from '../exports/model';
@@ -129,6 +133,7 @@ function componentSchemas(): Record<string, Json> {
   inputs.add(contentImportSchema, { id: 'CampaignContentImport' });
   inputs.add(audienceUploadSchema, { id: 'CampaignAudienceUpload' });
   inputs.add(addSuppressionsSchema, { id: 'SuppressionAdd' });
+  inputs.add(engagementSettingsSchema, { id: 'EngagementSettingsUpdate' });
   inputs.add(approvalSettingsSchema, { id: 'ApprovalSettingsUpdate' });
   inputs.add(setQuotaSchema, { id: 'QuotaUpdate' });
   const outputs = z.registry<{ id: string }>();
@@ -193,6 +198,48 @@ function componentSchemas(): Record<string, Json> {
     z.object({ rolesRequiringApproval: z.array(z.enum(roles)), mode: z.enum(['sequential', 'parallel']), approverIds: z.array(z.string()), updatedAt: z.string().optional(), updatedBy: z.string().optional() }),
     { id: 'ApprovalSettings' },
   );
+  const place = z.object({ country: z.string().optional(), region: z.string().optional(), city: z.string().optional() });
+  const timelineEntry = z.object({
+    id: z.string(),
+    type: z.enum(lakeEventTypes),
+    at: z.string(),
+    campaignId: z.string().optional(),
+    campaignName: z.string().optional(),
+    runId: z.string().optional(),
+    url: z.string().optional(),
+    linkIndex: z.number().int().optional(),
+    geo: place.optional(),
+    device: z.object({ os: z.string().optional(), client: z.string().optional(), deviceType: z.string().optional() }).optional(),
+    machine: z.boolean().optional(),
+    machineReason: z.string().optional(),
+    forwardedTo: z.array(z.string()).optional(),
+    forwardedBy: z.string().optional(),
+    text: z.string().optional(),
+    categories: z.array(z.string()).optional(),
+    reason: z.string().optional(),
+  });
+  outputs.add(z.object({ items: z.array(timelineEntry), next: z.string().optional() }), { id: 'ContactTimeline' });
+  const tally = z.object({ total: z.number().int(), unique: z.number().int(), machine: z.number().int() });
+  outputs.add(
+    z.object({
+      campaignId: z.string(),
+      sent: z.number().int(),
+      delivered: z.number().int(),
+      bounced: z.number().int(),
+      complained: z.number().int(),
+      opens: tally,
+      clicks: tally,
+      pageViews: z.number().int(),
+      unsubscribes: z.number().int(),
+      forwards: z.number().int(),
+      comments: z.number().int(),
+      lastActivityAt: z.string().optional(),
+    }),
+    { id: 'CampaignEngagement' },
+  );
+  const comment = z.object({ id: z.string(), at: z.string(), runId: z.string(), email: z.string(), name: z.string().optional(), text: z.string(), forwardedBy: z.string().optional() });
+  outputs.add(z.object({ items: z.array(comment), next: z.string().optional() }), { id: 'CampaignCommentPage' });
+  outputs.add(engagementSettingsSchema.extend({ updatedAt: z.string().optional(), updatedBy: z.string().optional() }), { id: 'EngagementSettings' });
   outputs.add(quotaSchema, { id: 'Quota' });
   outputs.add(z.object({ items: z.array(quotaSchema) }), { id: 'QuotaList' });
   const uri = (id: string) => `#/components/schemas/${id}`;
@@ -317,6 +364,11 @@ function campaignDocs(): Partial<Record<OperationId, OperationDoc>> {
     getCampaignRun: { ok: { status: 200, description: 'The run', schema: 'CampaignRun' }, problems: ['NotFound'] },
     getApprovalSettings: { ok: { status: 200, description: 'The workspace\'s approval rules (none: nobody needs approval)', schema: 'ApprovalSettings' } },
     putApprovalSettings: { requestSchema: 'ApprovalSettingsUpdate', ok: { status: 200, description: 'The new rules', schema: 'ApprovalSettings' }, problems: ['BadRequest'] },
+    getContactTimeline: { query: engagementPageQuery, ok: { status: 200, description: 'One page of the timeline, newest first (follow next)', schema: 'ContactTimeline' }, problems: ['BadRequest', 'NotFound'] },
+    getCampaignEngagement: { ok: { status: 200, description: 'Live counters across the campaign\'s runs (exact per-run figures: the reports)', schema: 'CampaignEngagement' }, problems: ['NotFound'] },
+    listCampaignComments: { query: engagementPageQuery, ok: { status: 200, description: 'One page of comments, newest first', schema: 'CampaignCommentPage' }, problems: ['BadRequest', 'NotFound'] },
+    getEngagementSettings: { ok: { status: 200, description: 'The weights and half-life (defaults until an admin sets them)', schema: 'EngagementSettings' } },
+    putEngagementSettings: { requestSchema: 'EngagementSettingsUpdate', ok: { status: 200, description: 'The new settings', schema: 'EngagementSettings' }, problems: ['BadRequest'] },
     listQuotas: { ok: { status: 200, description: 'Quotas (admins: all; others their own and their department\'s)', schema: 'QuotaList' } },
     setUserQuota: { requestSchema: 'QuotaUpdate', ok: { status: 200, description: 'The quota', schema: 'Quota' }, problems: ['BadRequest'] },
     setDepartmentQuota: { requestSchema: 'QuotaUpdate', ok: { status: 200, description: 'The quota', schema: 'Quota' }, problems: ['BadRequest'] },

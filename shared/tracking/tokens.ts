@@ -19,6 +19,47 @@ export interface RecipientPayload {
   readonly e: string;
   /** Issued at, epoch seconds (expiry is the verifier's policy). */
   readonly t: number;
+  /** A forwarded recipient: who forwarded the campaign to them (lineage), and hops from the list. */
+  readonly v?: string;
+  readonly d?: number;
+}
+
+/** A code image's signature: only the codes a message asked for are drawn (no free barcode service). */
+export function codeSignature(key: Uint8Array, kind: string, value: string): string {
+  return createHmac('sha256', key).update(`code\n${kind}\n${value}`).digest().subarray(0, 12).toString('base64url');
+}
+
+export function verifyCode(key: Uint8Array, kind: string, value: string, signature: string): boolean {
+  return sameText(codeSignature(key, kind, value), signature);
+}
+
+/**
+ * A constant-time comparison of a given base64url MAC with the expected one, as text: decoding
+ * first would accept other spellings of the same bytes (Node's decoder skips characters outside
+ * the alphabet and ignores the last character's spare bits), so a tampered link would still pass.
+ */
+function sameText(expected: string, given: string): boolean {
+  const a = Buffer.from(expected, 'utf8');
+  const b = Buffer.from(typeof given === 'string' ? given : '', 'utf8');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A short keyed tag over a purpose and a value (form CSRF fields, confirmation links). */
+export function keyedTag(key: Uint8Array, purpose: string, value: string): string {
+  return createHmac('sha256', key).update(`${purpose}\n${value}`).digest().subarray(0, 16).toString('base64url');
+}
+
+export function verifyTag(key: Uint8Array, purpose: string, value: string, tag: string): boolean {
+  return sameText(keyedTag(key, purpose, value), tag);
+}
+
+/** Seals any small JSON payload (subscription confirmations) the same way as recipient tokens. */
+export function sealPayload(key: Uint8Array, payload: object): string {
+  return sealRecipient(key, payload as RecipientPayload);
+}
+
+export function openPayload<T>(key: Uint8Array, token: string): T {
+  return openRecipient(key, token) as unknown as T;
 }
 
 const VERSION = 1;
@@ -55,7 +96,5 @@ export function clickSignature(key: Uint8Array, token: string, linkIndex: number
 }
 
 export function verifyClick(key: Uint8Array, token: string, linkIndex: number, url: string, signature: string): boolean {
-  const expected = Buffer.from(clickSignature(key, token, linkIndex, url), 'base64url');
-  const given = Buffer.from(signature, 'base64url');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameText(clickSignature(key, token, linkIndex, url), signature);
 }

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { PigeonNagChecks } from '../../infra/aws/nag';
 import { build } from './helpers';
 
-const PARTS = ['Console', 'Stateful', 'Messaging', 'Auth', 'Api', 'Analytics', 'Scheduling', 'ConsoleContent'];
+const PARTS = ['Console', 'Stateful', 'Messaging', 'Auth', 'Api', 'Analytics', 'Scheduling', 'ConsoleContent', 'Tracking'];
 /** Properties that would fix a physical name (and so stop a second stage from deploying). */
 const NAME_PROPERTIES = /^(TableName|BucketName|QueueName|TopicName|FunctionName|RoleName|LogGroupName|UserPoolName|ClientName|RestApiName|KeyName|AliasName|DeliveryStreamName|ConfigurationSetName|Name)$/;
 
@@ -31,16 +31,17 @@ describe('the CDK app', () => {
   it('names its stacks Pigeon-<stage>-<Part> and leaves physical names to CloudFormation, so two stages deploy side by side', () => {
     const a = build({ stage: 'alpha' }).stacks;
     const b = build({ stage: 'beta' }).stacks;
-    const stacksOf = (stacks: typeof a) => [stacks.console, stacks.stateful, stacks.messaging, stacks.auth, stacks.api, stacks.analytics, stacks.scheduling, stacks.consoleContent];
+    const stacksOf = (stacks: typeof a) => [stacks.console, stacks.stateful, stacks.messaging, stacks.auth, stacks.api, stacks.analytics, stacks.scheduling, stacks.consoleContent, stacks.tracking];
     expect(stacksOf(a).map((stack) => stack.stackName)).toEqual(PARTS.map((part) => `Pigeon-alpha-${part}`));
 
     // Names that only need to be unique inside their API may repeat; every other literal name
-    // (Glue and Athena require one; CDK derives the schedule group's from the stack) must not.
+    // (Glue and Athena require one; CDK derives the schedule group's from the stack; the tracking
+    // function finds its base URL's parameter by name) must not.
     const scopedToApi = /^AWS::ApiGateway::(RestApi|Authorizer) /;
     const valueOf = (name: string) => name.slice(name.indexOf('=') + 1);
     const namesA = stacksOf(a).flatMap((stack) => literalNames(Template.fromStack(stack))).filter((name) => !scopedToApi.test(name));
     const valuesB = new Set(stacksOf(b).flatMap((stack) => literalNames(Template.fromStack(stack))).map(valueOf));
-    expect(namesA.map((name) => name.split(' ')[0]).sort()).toEqual(['AWS::Athena::WorkGroup', 'AWS::Glue::Database', 'AWS::Scheduler::ScheduleGroup']);
+    expect(namesA.map((name) => name.split(' ')[0]).sort()).toEqual(['AWS::Athena::WorkGroup', 'AWS::Glue::Database', 'AWS::SSM::Parameter', 'AWS::Scheduler::ScheduleGroup']);
     for (const name of namesA) expect(valuesB.has(valueOf(name)), name).toBe(false);
   });
 

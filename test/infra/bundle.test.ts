@@ -4,15 +4,18 @@
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../infra/aws/feature-flags';
 import { buildPigeon } from '../../infra/aws/pigeon';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+
+// The whole app is synthesised, assets included (the GeoIP layer alone is 134 MB): clean up after.
+const outdir = mkdtempSync(join(tmpdir(), 'pigeon-bundle-'));
+afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('function bundling', () => {
   it('bundles the authorizer as minified ESM with a createRequire banner and a source map', () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'pigeon-bundle-'));
     const app = createApp({ outdir, context: { 'aws:cdk:bundling-stacks': ['Pigeon-bundle-Api'], stage: 'bundle' } });
     const { api } = buildPigeon(app, { nag: false });
     const assembly = app.synth();

@@ -1,6 +1,8 @@
 /**
  * Builds the Pigeon app the way `cdk synth` does (same feature flags, same buildPigeon), minus
- * esbuild bundling, which the CDK skips when `aws:cdk:bundling-stacks` is empty.
+ * esbuild bundling, which the CDK skips when `aws:cdk:bundling-stacks` is empty, and minus asset
+ * copies (`aws:cdk:disable-asset-staging`, as `cdk synth --no-staging`): assets are referenced
+ * where they lie, so no build copies the 134 MB GeoIP layer into its output folder.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,7 +20,7 @@ export interface Built {
 export function build(context: Record<string, unknown> = {}, options: BuildOptions = {}): Built {
   const app = createApp({
     outdir: mkdtempSync(join(tmpdir(), 'pigeon-cdk-')),
-    context: { 'aws:cdk:bundling-stacks': [], ...context },
+    context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:disable-asset-staging': true, ...context },
   });
   return { app, stacks: buildPigeon(app, { nag: false, ...options }) };
 }
@@ -37,6 +39,7 @@ export function templates(stacks: PigeonStacks): Templates {
     consoleContent: Template.fromStack(stacks.consoleContent),
     imports: Template.fromStack(stacks.imports),
     exports: Template.fromStack(stacks.exports),
+    tracking: Template.fromStack(stacks.tracking),
     delivery: Template.fromStack(stacks.delivery),
   };
 }

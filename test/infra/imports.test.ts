@@ -4,6 +4,7 @@
  */
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { objectTriggers } from '../../infra/manifest';
 import { build, resourcesOf, templates, type Built, type Templates } from './helpers';
 
 let built: Built;
@@ -15,10 +16,12 @@ beforeAll(() => {
 });
 
 describe('imports stack', () => {
-  it('turns on EventBridge notifications for the uploads bucket only', () => {
+  it('turns on EventBridge notifications for the buckets with object triggers only (uploads, lake)', () => {
     const buckets = resourcesOf(t.stateful, 'AWS::S3::Bucket');
     const withEvents = buckets.filter(([, b]) => (b.Properties?.NotificationConfiguration as { EventBridgeConfiguration?: unknown } | undefined)?.EventBridgeConfiguration);
-    expect(withEvents.map(([id]) => id)).toEqual([expect.stringMatching(/^UploadsBucket/)]);
+    const triggered = [...new Set(objectTriggers.map((trigger) => trigger.bucket))].sort();
+    expect(triggered).toEqual(['lake', 'uploads']);
+    expect(withEvents.map(([id]) => id).sort()).toEqual([expect.stringMatching(/^LakeBucket/), expect.stringMatching(/^UploadsBucket/)]);
     // No custom resource for bucket notifications.
     expect(resourcesOf(t.stateful, 'Custom::S3BucketNotifications')).toHaveLength(0);
   });

@@ -8,6 +8,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../shared/api/routes';
 import { roles } from '../../shared/auth/roles';
+import { lakeEventColumns } from '../../shared/lake/event';
 import { buckets, queues, tables } from '../../infra/manifest';
 import { isPartnerCallable } from '../../infra/aws/stacks/api-stack';
 import { build, resourcesOf, templates, type Templates } from './helpers';
@@ -39,11 +40,13 @@ describe('stateful stack', () => {
   it('creates every manifest table with its keys, indexes and TTL, on demand, with PITR and a rotating customer-managed key', () => {
     const found = resourcesOf(dev.stateful, 'AWS::DynamoDB::Table');
     expect(found).toHaveLength(Object.keys(tables).length);
-    for (const declaration of Object.values(tables)) {
-      const match = found.find(([, table]) => {
+    for (const [name, declaration] of Object.entries(tables)) {
+      // By logical id: several tables share a key schema (pk/sk, no index), so the schema alone is ambiguous.
+      const match = found.find(([id, table]) => {
         const schema = props(table).KeySchema as { AttributeName: string; KeyType: string }[];
         const indexNames = ((props(table).GlobalSecondaryIndexes ?? []) as { IndexName: string }[]).map((index) => index.IndexName);
         return (
+          id.startsWith(`${name[0]!.toUpperCase()}${name.slice(1)}Table`) &&
           schema.find((key) => key.KeyType === 'HASH')?.AttributeName === declaration.partitionKey.name &&
           schema.find((key) => key.KeyType === 'RANGE')?.AttributeName === ('sortKey' in declaration ? declaration.sortKey.name : undefined) &&
           JSON.stringify(indexNames) === JSON.stringify(declaration.indexes.map((index) => index.name))
@@ -348,6 +351,10 @@ describe('analytics stack', () => {
     });
     expect(JSON.stringify(input.Parameters['storage.location.template'])).toContain('events/dt=${dt}/');
     expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe('org.openx.data.jsonserde.JsonSerDe');
+    // The same columns as the lake's event lines and the sandbox's DuckDB views (shared/lake/event.ts).
+    expect((input.StorageDescriptor.Columns as { Name: string; Type: string }[]).map((column) => [column.Name, column.Type])).toEqual(
+      lakeEventColumns.map(([name, type]) => [name, type]),
+    );
   });
 
   it('limits Athena queries in an enforced workgroup writing results to the reports bucket', () => {

@@ -36,12 +36,12 @@ describe('DuckDB query engine over the lake', () => {
   });
 
   it('reads dt= partitions and binds named parameters', async () => {
-    await lake.put('events/dt=2026-05-01/part-1.json', lines({ campaign: 'c1', type: 'open', email: 'a@x.tw' }, { campaign: 'c1', type: 'click', email: 'a@x.tw' }), 'application/json');
-    await lake.put('events/dt=2026-05-02/part-1.json', lines({ campaign: 'c1', type: 'open', email: "o'brien@x.tw" }, { campaign: 'c2', type: 'open', email: 'b@x.tw' }));
+    await lake.put('events/dt=2026-05-01/part-1.json', lines({ campaign_id: 'c1', type: 'open', email: 'a@x.tw' }, { campaign_id: 'c1', type: 'click', email: 'a@x.tw' }), 'application/json');
+    await lake.put('events/dt=2026-05-02/part-1.json', lines({ campaign_id: 'c1', type: 'open', email: "o'brien@x.tw" }, { campaign_id: 'c2', type: 'open', email: 'b@x.tw' }));
     expect(await lake.list('events/')).toHaveLength(2);
 
     const rows = await engine.query(
-      'SELECT dt, type, count(*) AS n FROM events WHERE campaign = :campaign AND dt >= :from GROUP BY dt, type ORDER BY dt, type',
+      'SELECT dt, type, count(*) AS n FROM events WHERE campaign_id = :campaign AND dt >= :from GROUP BY dt, type ORDER BY dt, type',
       { campaign: 'c1', from: '2026-05-01' },
     );
     expect(rows).toEqual([
@@ -50,16 +50,16 @@ describe('DuckDB query engine over the lake', () => {
       { dt: '2026-05-02', type: 'open', n: 1 },
     ]);
     // A value with a quote is data, not SQL.
-    expect(await engine.query('SELECT campaign FROM events WHERE email = :email', { email: "o'brien@x.tw" })).toEqual([{ campaign: 'c1' }]);
+    expect(await engine.query('SELECT campaign_id FROM events WHERE email = :email', { email: "o'brien@x.tw" })).toEqual([{ campaign_id: 'c1' }]);
     expect(await engine.query("SELECT count(*) AS n FROM events WHERE email = :email", { email: "x' OR '1'='1" })).toEqual([{ n: 0 }]);
     expect(await engine.query('SELECT type FROM events ORDER BY dt, type LIMIT :n', { n: 1 })).toEqual([{ type: 'click' }]);
   });
 
   it('sees new partitions as soon as they land, and runs nothing but SELECT', async () => {
-    await lake.put('events/dt=2026-05-03/part-9.json', lines({ campaign: 'c3', type: 'open', email: 'c@x.tw' }));
+    await lake.put('events/dt=2026-05-03/part-9.json', lines({ campaign_id: 'c3', type: 'open', email: 'c@x.tw' }));
     expect(await engine.query('SELECT count(DISTINCT dt) AS days FROM events')).toEqual([{ days: 3 }]);
     await expect(engine.query("COPY (SELECT 1) TO '/tmp/pigeon-should-not-exist.csv'")).rejects.toThrow(/SELECT/);
-    await expect(engine.query('SELECT * FROM events WHERE campaign = :c')).rejects.toThrow(/missing/);
+    await expect(engine.query('SELECT * FROM events WHERE campaign_id = :c')).rejects.toThrow(/missing/);
   });
 
   it('the S3 adapter reads back what it wrote, and misses cleanly', async () => {

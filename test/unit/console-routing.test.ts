@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { routes } from '../../shared/api/routes';
 import { roleAtLeast, roles } from '../../shared/auth/roles';
-import { canOpen, pageAccess, pageOf, pages, subRouteOf } from '../../console/src/routing';
+import { canOpen, pageAccess, pageOf, pages, settingsSectionOf, subRouteOf } from '../../console/src/routing';
 
 /** The API route each console page lists its data from. */
 const listRoute = { contacts: '/contacts', segments: '/segments', groups: '/groups', fields: '/fields', categories: '/categories', imports: '/imports', exports: '/exports', users: '/users', 'api-keys': '/api-keys' } as const;
@@ -37,5 +37,15 @@ describe('console routing', () => {
     expect(subRouteOf('#/imports').path).toBe('');
     expect(subRouteOf('#/exports?group=g1&status=active').query.get('group')).toBe('g1');
     expect(subRouteOf('#/exports?group=g1&status=active').path).toBe('');
+  });
+
+  test('the settings page has its sections under it: approval (the default) and the engagement score', () => {
+    expect(pageOf('#/settings/engagement')).toBe('settings');
+    expect(settingsSectionOf(subRouteOf('#/settings/engagement').path)).toBe('engagement');
+    expect(settingsSectionOf(subRouteOf('#/settings/approval').path)).toBe('approval');
+    expect(settingsSectionOf(subRouteOf('#/settings').path)).toBe('approval');
+    expect(settingsSectionOf(subRouteOf('#/settings/nope').path)).toBe('approval');
+    // Both sections read with the same least role (GET /settings/approval and /settings/engagement admit viewers).
+    expect(pageAccess.settings).toBe('viewer');
   });
 });

@@ -4,14 +4,16 @@
  * of a whole EDM (ZIP with images, HTML or DOCX) that the API turns into the campaign's HTML.
  * Used to compose a new campaign and to edit one; every text is a LiquidJS template.
  */
-import { useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
+import { Fragment, useId, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { campaignTypes, mailCharsets, type Campaign, type CampaignInput, type CampaignsApi, type CampaignType, type ContentInput, type MailCharset } from '../campaigns-api';
 import { type CustomField, labelOf } from '../catalog-api';
+import { linkMergeTags } from '../engagement-api';
 import { messageFor, type FormProblem } from '../form-errors';
 import { errorText } from '../format';
 import { useI18n } from '../i18n/I18nProvider';
 import { putFile } from '../upload';
 import { FormField } from './FormField';
+import '../engagement.css';
 import { formatBytes } from './jobs';
 
 export interface ContentFormState {
@@ -246,60 +248,74 @@ function MergeTags({ fields, target, onInsert }: { fields: readonly CustomField[
   const { t, language } = useI18n();
   const [other, setOther] = useState('');
   const standard = ['email', 'mobile', 'company', 'title', 'city'] as const;
-  const tags: { id: string; label: string; tag: string }[] = [
+  // The page links (取消訂閱, 轉寄給朋友, 留言, 訂閱) follow the name; each button's title says what it opens.
+  const tags: { id: string; label: string; tag: string; hint?: string }[] = [
     { id: 'name', label: t('mergeTag.name'), tag: `{{ name | default: "${t('mergeTag.defaultName')}" }}` },
-    { id: 'unsubscribe', label: t('mergeTag.unsubscribe'), tag: '{{ unsubscribe_url }}' },
+    ...linkMergeTags.map((link) => ({ id: link.id, label: t(`mergeTag.${link.id}`), tag: link.tag, hint: t(`mergeTagHint.${link.id}`) })),
     { id: 'qrcode', label: t('mergeTag.qrcode'), tag: '{% qrcode email %}' },
     { id: 'barcode', label: t('mergeTag.barcode'), tag: '{% barcode custom.code, "code128" %}' },
   ];
   return (
-    <div className="merge-tags" role="group" aria-label={t('mergeTag.label')} data-testid="merge-tags">
-      <span className="merge-tags__label">
-        {t('mergeTag.label')} <span className="muted">{t('mergeTag.into', { input: t(`mergeTag.target.${target}`) })}</span>
-      </span>
-      {tags.map((item) => (
-        <button
-          key={item.id}
-          type="button"
-          className="button button--small merge-tags__button"
-          title={item.tag}
-          onMouseDown={(e) => e.preventDefault() /* keep the caret where it is */}
-          onClick={() => onInsert(item.tag)}
-          data-testid={`merge-${item.id}`}
+    <>
+      <div className="merge-tags" role="group" aria-label={t('mergeTag.label')} data-testid="merge-tags">
+        <span className="merge-tags__label">
+          {t('mergeTag.label')} <span className="muted">{t('mergeTag.into', { input: t(`mergeTag.target.${target}`) })}</span>
+        </span>
+        {tags.map((item) => (
+          <button
+            key={item.id}
+            type="button"
+            className="button button--small merge-tags__button"
+            title={item.hint ? `${item.tag} — ${item.hint}` : item.tag}
+            onMouseDown={(e) => e.preventDefault() /* keep the caret where it is */}
+            onClick={() => onInsert(item.tag)}
+            data-testid={`merge-${item.id}`}
+          >
+            {item.label}
+          </button>
+        ))}
+        <select
+          className="select"
+          value={other}
+          aria-label={t('mergeTag.otherField')}
+          onChange={(e) => {
+            const value = e.target.value;
+            setOther('');
+            if (value) onInsert(`{{ ${value} }}`);
+          }}
+          data-testid="merge-field"
         >
-          {item.label}
-        </button>
-      ))}
-      <select
-        className="select"
-        value={other}
-        aria-label={t('mergeTag.otherField')}
-        onChange={(e) => {
-          const value = e.target.value;
-          setOther('');
-          if (value) onInsert(`{{ ${value} }}`);
-        }}
-        data-testid="merge-field"
-      >
-        <option value="">{t('mergeTag.otherField')}</option>
-        <optgroup label={t('mergeTag.standardFields')}>
-          {standard.map((field) => (
-            <option key={field} value={field}>
-              {t(`field.${field}`)} · {`{{ ${field} }}`}
-            </option>
-          ))}
-        </optgroup>
-        {fields.length > 0 ? (
-          <optgroup label={t('mergeTag.customFields')}>
-            {fields.map((field) => (
-              <option key={field.name} value={`custom.${field.name}`}>
-                {labelOf(field.label, language, field.name)} · {`{{ custom.${field.name} }}`}
+          <option value="">{t('mergeTag.otherField')}</option>
+          <optgroup label={t('mergeTag.standardFields')}>
+            {standard.map((field) => (
+              <option key={field} value={field}>
+                {t(`field.${field}`)} · {`{{ ${field} }}`}
               </option>
             ))}
           </optgroup>
-        ) : null}
-      </select>
-    </div>
+          {fields.length > 0 ? (
+            <optgroup label={t('mergeTag.customFields')}>
+              {fields.map((field) => (
+                <option key={field.name} value={`custom.${field.name}`}>
+                  {labelOf(field.label, language, field.name)} · {`{{ custom.${field.name} }}`}
+                </option>
+              ))}
+            </optgroup>
+          ) : null}
+        </select>
+      </div>
+      <details className="link-tags" data-testid="link-tags">
+        <summary>{t('mergeTag.links')}</summary>
+        <dl>
+          {linkMergeTags.map((link) => (
+            <Fragment key={link.id}>
+              <dt>{link.tag}</dt>
+              <dd>{t(`mergeTagHint.${link.id}`)}</dd>
+            </Fragment>
+          ))}
+        </dl>
+      </details>
+    </>
   );
 }
 

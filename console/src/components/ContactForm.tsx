@@ -5,6 +5,7 @@ import { fieldMessage } from '../form-errors';
 import { useI18n } from '../i18n/I18nProvider';
 import { type MessageKey } from '../i18n/en';
 import { type Definitions } from '../use-definitions';
+import { ContactActivity } from './ContactActivity';
 import { ContactExtras, extrasChanges, extrasCreate, extrasOf, type ExtraValues } from './ContactExtras';
 import { Modal } from './Modal';
 
@@ -303,6 +304,8 @@ export function ContactForm({
           />
         ) : null}
       </form>
+      {/* 互動紀錄: outside the form, so its buttons never submit it. */}
+      {contact ? <ContactActivity api={api} contactId={contact.id} defs={defs} /> : null}
     </Modal>
   );
 }

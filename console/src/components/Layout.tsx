@@ -2,12 +2,15 @@ import { type ReactNode } from 'react';
 import { type SignedInUser } from '../api';
 import { useI18n } from '../i18n/I18nProvider';
 import { type MessageKey } from '../i18n/en';
-import { canOpen, hrefOf, type PageId } from '../routing';
+import { canOpen, hrefOf, settingsSectionOf, useSubRoute, type PageId, type SettingsSection } from '../routing';
 import { CategoryIcon, FieldIcon, GroupIcon, SegmentIcon } from './catalog-icons';
 import { LanguageSwitch } from './LanguageSwitch';
 
-/** The sections there are, in menu order; each shows only to roles that may open it. */
-const sections: readonly { page: PageId; label: MessageKey; icon: ReactNode; href?: string }[] = [
+/**
+ * The sections there are, in menu order; each shows only to roles that may open it. The settings
+ * page has two entries, one per section (`sub`), each active on its own sub-route.
+ */
+const sections: readonly { page: PageId; label: MessageKey; icon: ReactNode; href?: string; sub?: SettingsSection; testId?: string }[] = [
   { page: 'contacts', label: 'nav.contacts', icon: '☰' },
   { page: 'segments', label: 'nav.segments', icon: <SegmentIcon /> },
   { page: 'groups', label: 'nav.groups', icon: <GroupIcon /> },
@@ -17,7 +20,8 @@ const sections: readonly { page: PageId; label: MessageKey; icon: ReactNode; hre
   { page: 'exports', label: 'nav.exports', icon: <ExportIcon /> },
   { page: 'campaigns', label: 'nav.emailCampaigns', icon: <CampaignIcon /> },
   { page: 'quotas', label: 'nav.quotas', icon: <PointsIcon /> },
-  { page: 'settings', label: 'nav.approvalSettings', icon: <ApprovalIcon />, href: '#/settings/approval' },
+  { page: 'settings', label: 'nav.approvalSettings', icon: <ApprovalIcon />, href: '#/settings/approval', sub: 'approval' },
+  { page: 'settings', label: 'nav.engagementSettings', icon: <ScoreIcon />, href: '#/settings/engagement', sub: 'engagement', testId: 'nav-settings-engagement' },
   { page: 'users', label: 'nav.users', icon: <UsersIcon /> },
   { page: 'api-keys', label: 'nav.apiKeys', icon: <KeyIcon /> },
 ];
@@ -92,6 +96,16 @@ function ApprovalIcon() {
   );
 }
 
+/** A star over a rising line: the engagement score (互動積分). */
+function ScoreIcon() {
+  return (
+    <svg className="nav-icon" viewBox="0 0 16 16" width="15" height="15" fill="none" stroke="currentColor" strokeWidth="1.5" focusable="false">
+      <path d="m8 1.6 1.5 3 3.3.5-2.4 2.3.6 3.3L8 9.1l-3 1.6.6-3.3-2.4-2.3 3.3-.5L8 1.6Z" />
+      <path d="M2 14.5h12" />
+    </svg>
+  );
+}
+
 /** Sections still to come are listed, disabled and labelled, so the shape of the product shows. */
 const laterSections: readonly MessageKey[] = ['nav.reports'];
 
@@ -109,6 +123,8 @@ export function Layout({
   children: ReactNode;
 }) {
   const { t } = useI18n();
+  const { path } = useSubRoute();
+  const active = (section: (typeof sections)[number]) => section.page === page && (section.sub === undefined || section.sub === settingsSectionOf(path));
   return (
     <div className="shell">
       <header className="topbar">
@@ -147,12 +163,12 @@ export function Layout({
           {sections
             .filter((section) => canOpen(user.role, section.page))
             .map((section) => (
-              <li key={section.page}>
+              <li key={section.href ?? section.page}>
                 <a
                   href={section.href ?? hrefOf(section.page)}
-                  className={`sidenav__item${section.page === page ? ' sidenav__item--active' : ''}`}
-                  aria-current={section.page === page ? 'page' : undefined}
-                  data-testid={`nav-${section.page}`}
+                  className={`sidenav__item${active(section) ? ' sidenav__item--active' : ''}`}
+                  aria-current={active(section) ? 'page' : undefined}
+                  data-testid={section.testId ?? `nav-${section.page}`}
                 >
                   <span aria-hidden="true" className="sidenav__icon">
                     {section.icon}

@@ -3,6 +3,7 @@
  * catalogues carry the same keys and the same {placeholders}.
  */
 import { campaignsEn } from './campaigns.en';
+import { engagementEn } from './engagement.en';
 import { catalogEn } from './catalog.en';
 import { jobsEn } from './jobs.en';
 
@@ -224,6 +225,9 @@ export const en = {
 
   // 電子郵件任務 / 審核設定 / 點數管理 (campaigns.en.ts)
   ...campaignsEn,
+
+  // 追蹤 / 成效 / 互動積分設定 (engagement.en.ts)
+  ...engagementEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -4,6 +4,7 @@
  */
 import { type MessageKey } from './en';
 import { campaignsZhTW } from './campaigns.zh-TW';
+import { engagementZhTW } from './engagement.zh-TW';
 import { catalogZhTW } from './catalog.zh-TW';
 import { jobsZhTW } from './jobs.zh-TW';
 
@@ -225,4 +226,7 @@ export const zhTW: Record<MessageKey, string> = {
 
   // 電子郵件任務 / 審核設定 / 點數管理 (campaigns.zh-TW.ts)
   ...campaignsZhTW,
+
+  // 追蹤 / 成效 / 互動積分設定 (engagement.zh-TW.ts)
+  ...engagementZhTW,
 };

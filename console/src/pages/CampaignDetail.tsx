@@ -1,21 +1,23 @@
 /**
  * One campaign (任務): its content and audience (edited here while the status allows), preview,
- * test send, approval, launch, runs and history, as tabs. The tab is kept in the address
+ * test send, approval, launch, runs, engagement (成效 and 留言) and history, as tabs. The tab is kept in the address
  * (`#/campaigns/<id>?tab=preview`) so a reload stays on it. Unsaved content and audience edits
  * survive switching tabs; preview and test sends use what is saved, and say so.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, type ApiClient, type SignedInUser } from '../api';
-import { editableStatuses, type ApprovalSettings, type Audience, type Campaign, type CampaignsApi, type LaunchResult } from '../campaigns-api';
+import { activeRunStatuses, editableStatuses, type ApprovalSettings, type Audience, type Campaign, type CampaignsApi, type LaunchResult } from '../campaigns-api';
 import { catalogApi, type Segment } from '../catalog-api';
 import { ApprovalPanel } from '../components/CampaignApproval';
 import { AudienceEditor, cleanAudience } from '../components/CampaignAudience';
+import { CommentsPanel, EngagementPanel } from '../components/CampaignEngagement';
 import { CampaignContentForm, formOf, inputOf, type ContentFormState } from '../components/CampaignContentForm';
 import { CampaignPreview } from '../components/CampaignPreview';
 import { HistoryPanel, RunsPanel, useLiveRuns } from '../components/CampaignRuns';
 import { LaunchPanel, TestSendPanel } from '../components/CampaignSending';
 import { CampaignStatusBadge, CampaignTypeBadge, usePeople } from '../components/campaign-ui';
 import { ConfirmDelete } from '../components/catalog-ui';
+import { engagementApi } from '../engagement-api';
 import { problemOf, type FormProblem } from '../form-errors';
 import { errorText } from '../format';
 import { useI18n } from '../i18n/I18nProvider';
@@ -25,7 +27,7 @@ import { useDefinitions } from '../use-definitions';
 import '../catalog.css';
 import '../campaigns.css';
 
-export const tabs = ['content', 'audience', 'preview', 'test', 'approval', 'launch', 'runs', 'history'] as const;
+export const tabs = ['content', 'audience', 'preview', 'test', 'approval', 'launch', 'runs', 'engagement', 'history'] as const;
 export type TabId = (typeof tabs)[number];
 
 export const campaignHref = (id: string, tab?: string) => `${hrefOf('campaigns')}/${encodeURIComponent(id)}${tab ? `?tab=${tab}` : ''}`;
@@ -213,6 +215,9 @@ function CampaignView({
   const [cloning, setCloning] = useState(false);
 
   const { runs, refresh: refreshRuns } = useLiveRuns(campaigns, campaign.id, campaign.status === 'sending' || campaign.status === 'scheduled', reloadCampaign);
+  const engagement = useMemo(() => engagementApi(api), [api]);
+  // The engagement counters move while a run plans or sends (and a little after: one last read when it stops).
+  const sendingNow = campaign.status === 'sending' || (runs.kind === 'ready' && runs.items.some((run) => activeRunStatuses.includes(run.status)));
 
   // A newer campaign from the API (a reload, someone else's change) replaces a form that was not
   // edited; a form with the user's edits in it is left alone.
@@ -468,6 +473,12 @@ function CampaignView({
       {tab === 'runs' ? (
         <div role="tabpanel" id="campaign-panel-runs" aria-labelledby="campaign-tab-runs" data-testid="panel-runs">
           <RunsPanel runs={runs} people={people} user={user} onRetry={refreshRuns} />
+        </div>
+      ) : null}
+      {tab === 'engagement' ? (
+        <div role="tabpanel" id="campaign-panel-engagement" aria-labelledby="campaign-tab-engagement" data-testid="panel-engagement">
+          <EngagementPanel engagementApi={engagement} campaignId={campaign.id} live={sendingNow} />
+          <CommentsPanel engagementApi={engagement} campaignId={campaign.id} />
         </div>
       ) : null}
       {tab === 'history' ? (

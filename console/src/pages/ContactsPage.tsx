@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ApiError, NetworkError, type ApiClient, type Contact, type Role } from '../api';
 import { catalogApi, type ContactFilters } from '../catalog-api';
 import { ContactFilterBar, filtersFromQuery, filtersToQuery, filterKey } from '../components/ContactFilterBar';
+import { ContactActivityDialog } from '../components/ContactActivity';
 import { ContactForm } from '../components/ContactForm';
 import { Modal } from '../components/Modal';
 import { type MessageKey } from '../i18n/en';
@@ -42,6 +43,8 @@ export function ContactsPage({ api, role }: { api: ApiClient; role: Role }) {
   const [reloadCount, setReloadCount] = useState(0);
   const [editing, setEditing] = useState<Contact | 'new' | undefined>();
   const [deleting, setDeleting] = useState<Contact | undefined>();
+  // 互動紀錄 on its own: every role may read it (viewers have no edit dialog to find it in).
+  const [viewing, setViewing] = useState<Contact | undefined>();
   const [deleteBusy, setDeleteBusy] = useState(false);
   const [deleteError, setDeleteError] = useState<string | undefined>();
   // Kept as key + values so a language switch re-translates it.
@@ -250,11 +253,9 @@ export function ContactsPage({ api, role }: { api: ApiClient; role: Role }) {
                   <th scope="col" className="table__number">{t('catalog.field.score')}</th>
                   <th scope="col">{t('field.status')}</th>
                   <th scope="col">{t('field.updatedAt')}</th>
-                  {canWrite ? (
-                    <th scope="col" className="table__actions">
-                      <span className="visually-hidden">{t('contacts.actions')}</span>
-                    </th>
-                  ) : null}
+                  <th scope="col" className="table__actions">
+                    <span className="visually-hidden">{t('contacts.actions')}</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -291,31 +292,42 @@ export function ContactsPage({ api, role }: { api: ApiClient; role: Role }) {
                       <span className={`status status--${contact.status}`}>{t(`status.${contact.status}`)}</span>
                     </td>
                     <td className="nowrap muted">{formatDate(contact.updatedAt)}</td>
-                    {canWrite ? (
-                      <td className="table__actions">
-                        <button
-                          type="button"
-                          className="button button--small"
-                          onClick={() => setEditing(contact)}
-                          aria-label={t('contacts.editOf', { name: displayName(contact) })}
-                          data-testid="contact-edit"
-                        >
-                          {t('common.edit')}
-                        </button>
-                        <button
-                          type="button"
-                          className="button button--small button--danger-ghost"
-                          onClick={() => {
-                            setDeleteError(undefined);
-                            setDeleting(contact);
-                          }}
-                          aria-label={t('contacts.deleteOf', { name: displayName(contact) })}
-                          data-testid="contact-delete"
-                        >
-                          {t('common.delete')}
-                        </button>
-                      </td>
-                    ) : null}
+                    <td className="table__actions">
+                      <button
+                        type="button"
+                        className="button button--small"
+                        onClick={() => setViewing(contact)}
+                        aria-label={t('activity.openOf', { name: displayName(contact) })}
+                        data-testid="contact-activity"
+                      >
+                        {t('activity.open')}
+                      </button>
+                      {canWrite ? (
+                        <>
+                          <button
+                            type="button"
+                            className="button button--small"
+                            onClick={() => setEditing(contact)}
+                            aria-label={t('contacts.editOf', { name: displayName(contact) })}
+                            data-testid="contact-edit"
+                          >
+                            {t('common.edit')}
+                          </button>
+                          <button
+                            type="button"
+                            className="button button--small button--danger-ghost"
+                            onClick={() => {
+                              setDeleteError(undefined);
+                              setDeleting(contact);
+                            }}
+                            aria-label={t('contacts.deleteOf', { name: displayName(contact) })}
+                            data-testid="contact-delete"
+                          >
+                            {t('common.delete')}
+                          </button>
+                        </>
+                      ) : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -347,6 +359,8 @@ export function ContactsPage({ api, role }: { api: ApiClient; role: Role }) {
           onClose={() => setEditing(undefined)}
         />
       ) : null}
+
+      {viewing ? <ContactActivityDialog api={api} contact={viewing} name={displayName(viewing)} defs={defs} onClose={() => setViewing(undefined)} /> : null}
 
       {deleting ? (
         <Modal

@@ -11,6 +11,7 @@ import { Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode, Charset } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -21,9 +22,11 @@ import { Construct } from 'constructs';
 import {
   buckets,
   queues,
+  streams,
   tables,
   topics,
   type BucketName,
+  type StreamName,
   type FunctionDeclaration,
   type QueueName,
   type ResourceRef,
@@ -43,6 +46,8 @@ export interface PigeonResources {
   readonly topics: Readonly<Record<TopicName, ITopic>>;
   /** SES sending: the stage's configuration set (events to the sesNotifications topic). */
   readonly mail?: { readonly configurationSetName: string };
+  /** Delivery streams (the analytics stack's Firehose), for functions that write events to the lake. */
+  readonly streams?: Readonly<Record<StreamName, firehose.IDeliveryStream>>;
 }
 
 export interface PigeonFunctionProps {
@@ -210,6 +215,14 @@ export class PigeonFunction extends Construct {
     return this;
   }
 
+  /** firehose:PutRecord(Batch) on the stream, and its name in the declaration's envVar. */
+  bindStream(name: StreamName, stream: firehose.IDeliveryStream | undefined): this {
+    if (!stream) throw new Error(`This function puts records on the ${name} stream: pass it in PigeonResources.streams`);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'], resources: [stream.deliveryStreamArn] }));
+    this.function.addEnvironment(streams[name].envVar, stream.deliveryStreamName);
+    return this;
+  }
+
   /** Applies a declaration's `uses` list: every resource it names, with the access it names. */
   use(uses: readonly ResourceRef[], resources: PigeonResources): this {
     for (const ref of uses) {
@@ -217,6 +230,7 @@ export class PigeonFunction extends Construct {
       else if ('bucket' in ref) this.bindBucket(ref.bucket, resources.buckets[ref.bucket], ref.access);
       else if ('queue' in ref) this.bindQueue(ref.queue, resources.queues[ref.queue], ref.access);
       else if ('topic' in ref) this.bindTopic(ref.topic, resources.topics[ref.topic], ref.access);
+      else if ('stream' in ref) this.bindStream(ref.stream, resources.streams?.[ref.stream]);
       else this.bindMail(resources.mail);
     }
     return this;

@@ -12,6 +12,7 @@ import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { lakeEventColumns } from '../../../shared/lake/event';
 import { acknowledge, acknowledgeWildcards } from '../nag';
 import type { StageConfig } from '../stage';
 
@@ -26,17 +27,8 @@ export interface AnalyticsStackProps extends StackProps {
 export const EVENTS_PREFIX = 'events/';
 export const ATHENA_RESULTS_PREFIX = 'athena-results/';
 
-/** Columns of one event line (JSON). Nested detail stays a JSON string for forward compatibility. */
-export const EVENT_COLUMNS: readonly glue.CfnTable.ColumnProperty[] = [
-  { name: 'id', type: 'string', comment: 'Event id (idempotency key)' },
-  { name: 'type', type: 'string', comment: 'sent, delivered, opened, clicked, bounced, complained, unsubscribed…' },
-  { name: 'at', type: 'string', comment: 'ISO-8601 UTC time of the event' },
-  { name: 'workspaceid', type: 'string' },
-  { name: 'campaignid', type: 'string' },
-  { name: 'contactid', type: 'string' },
-  { name: 'channel', type: 'string', comment: 'mail, sms or fax' },
-  { name: 'detail', type: 'string', comment: 'Type-specific fields as JSON' },
-];
+/** Columns of one event line (JSON): the same list the sandbox's DuckDB views use (shared/lake/event.ts). */
+export const EVENT_COLUMNS: readonly glue.CfnTable.ColumnProperty[] = lakeEventColumns.map(([name, type, , comment]) => ({ name, type, ...(comment ? { comment } : {}) }));
 
 export class AnalyticsStack extends Stack {
   readonly deliveryStream: firehose.DeliveryStream;

@@ -5,7 +5,7 @@
  * configuration set publishes to.
  *
  * The planner has a fixed function name so the API stack can name it as a schedule target
- * without referencing this stack (which references the API's URL for tracking links).
+ * without referencing this stack. Tracked links point at the tracking stack's distribution.
  */
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -19,7 +19,7 @@ import type { StageConfig } from '../stage';
 export interface DeliveryStackProps extends StackProps {
   readonly stage: StageConfig;
   readonly resources: PigeonResources;
-  /** Base of the tracked links (the API's `/t` routes). */
+  /** Base of the tracked links: the tracking stack's `https://<distribution domain>/t`. */
   readonly trackingBaseUrl: string;
   readonly assetsUrl: string;
   readonly trackingKey: IKey;

@@ -5,11 +5,11 @@
  * dead-letter queue and its alarm live in the messaging stack).
  */
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as events from 'aws-cdk-lib/aws-events';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
-import { functions, objectTriggers, queues } from '../../manifest';
+import { functions, queues } from '../../manifest';
+import { objectTriggerRules } from '../constructs/object-trigger';
 import { PigeonFunction, type PigeonResources } from '../constructs/pigeon-function';
 import type { StageConfig } from '../stage';
 
@@ -32,20 +32,10 @@ export class ImportsStack extends Stack {
       functions.importUpload.uses,
       resources,
     );
-    this.uploadRules = objectTriggers
-      .filter((trigger) => trigger.function === 'importUpload')
-      .map(
-        (trigger, i) =>
-          new events.Rule(this, `UploadRule${i}`, {
-            description: `Objects created under ${trigger.prefix} in the ${trigger.bucket} bucket start importUpload`,
-            eventPattern: {
-              source: ['aws.s3'],
-              detailType: ['Object Created'],
-              detail: { bucket: { name: [resources.buckets[trigger.bucket].bucketName] }, object: { key: [{ prefix: trigger.prefix }] } },
-            },
-            targets: [new targets.LambdaFunction(this.uploadFunction.function, { retryAttempts: 4, maxEventAge: Duration.hours(2) })],
-          }),
-      );
+    this.uploadRules = objectTriggerRules(this, 'UploadRule', 'importUpload', this.uploadFunction, resources.buckets, {
+      retryAttempts: 4,
+      maxEventAge: Duration.hours(2),
+    });
 
     this.workerFunction = new PigeonFunction(this, 'ImportWorkerFunction', { ...common, name: 'importWorker', declaration: functions.importWorker }).use(
       functions.importWorker.uses,

@@ -61,10 +61,12 @@ export class StatefulStack extends Stack {
       removalPolicy: stage.removalPolicy,
     });
 
-    // S3 server access logs only support SSE-S3 on the target bucket.
+    // S3 server access logs only support SSE-S3 on the target bucket. CloudFront standard logs (the
+    // assets and tracking distributions) are delivered with ACLs, so ACLs stay enabled here.
     this.logsBucket = secureBucket(this, 'LogsBucket', {
       removalPolicy: stage.removalPolicy,
       expireAfterDays: stage.prodLike ? 365 : 90,
+      objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
     });
     acknowledge(this.logsBucket, 'AwsSolutions-S1', 'This is the access-log target; logging it into itself would loop');
 

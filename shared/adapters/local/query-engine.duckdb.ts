@@ -8,6 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIGINT, DOUBLE, DuckDBInstance, StatementType, VARCHAR, type DuckDBConnection } from '@duckdb/node-api';
 import { bucketName, required } from '../../config';
+import { lakeEventDuckColumns } from '../../lake/event';
 import type { QueryEngine, QueryRow } from '../../ports/query-engine';
 import { checkParameters, rewritePlaceholders } from '../aws/query-placeholders';
 
@@ -23,13 +24,16 @@ export interface LakeTable {
 }
 
 /** The lake's tables; must match the Glue table(s) of the analytics stack. */
-export const defaultLakeTables: readonly LakeTable[] = [{ name: 'events', prefix: 'events/', format: 'json' }];
+export const defaultLakeTables: readonly LakeTable[] = [{ name: 'events', prefix: 'events/', format: 'json', columns: lakeEventDuckColumns }];
 
 const OBJECT_SUFFIX = '._S3rver_object';
 
-function hasObjects(dir: string): boolean {
-  if (!existsSync(dir)) return false;
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).some((entry) => entry.endsWith(OBJECT_SUFFIX));
+/** Paths of every object file under dir. */
+function objects(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((entry) => entry.endsWith(OBJECT_SUFFIX))
+    .map((entry) => join(dir, entry));
 }
 
 const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`;
@@ -63,21 +67,31 @@ export class DuckDbQueryEngine implements QueryEngine {
     for (const table of this.tables) {
       const dir = join(this.lakeDir, table.prefix);
       const columns = table.columns ? Object.entries(table.columns) : undefined;
-      if (!hasObjects(dir)) {
+      const all = objects(dir);
+      if (all.length === 0) {
         // No files yet: an empty table with the declared columns, not an error.
         const select = columns?.length ? columns.map(([name, type]) => `NULL::${type} AS ${identifier(name)}`).join(', ') : 'NULL::VARCHAR AS "value"';
         await connection.run(`CREATE OR REPLACE TEMP VIEW ${identifier(table.name)} AS SELECT ${select}, NULL::VARCHAR AS dt WHERE false`);
         continue;
       }
-      const files = literal(join(dir, '**', `*${OBJECT_SUFFIX}`));
       const schema = columns ? `, columns = {${columns.map(([name, type]) => `${literal(name)}: ${literal(type)}`).join(', ')}}` : '';
-      const reader =
-        table.format === 'json'
-          ? `read_json(${files}, format = 'newline_delimited', hive_partitioning = true, hive_types = {'dt': VARCHAR}${schema})`
-          : table.format === 'csv'
-            ? `read_csv(${files}, header = true, hive_partitioning = true, hive_types = {'dt': VARCHAR}${schema})`
-            : `read_parquet(${files}, hive_partitioning = true, hive_types = {'dt': VARCHAR})`;
-      await connection.run(`CREATE OR REPLACE TEMP VIEW ${identifier(table.name)} AS SELECT * FROM ${reader}`);
+      // DuckDB tells gzip from the file name's ending, which s3rver's suffix hides: Firehose's
+      // `.gz` objects are read with compression = 'gzip', anything else as before (auto-detected).
+      const gzipped = (file: string) => file.endsWith(`.gz${OBJECT_SUFFIX}`);
+      const readers: string[] = [];
+      for (const [found, compression] of [[all.filter(gzipped), ", compression = 'gzip'"], [all.filter((file) => !gzipped(file)), '']] as const) {
+        if (found.length === 0) continue;
+        const files = `[${found.map(literal).join(', ')}]`;
+        readers.push(
+          table.format === 'json'
+            ? `read_json(${files}, format = 'newline_delimited'${compression}, hive_partitioning = true, hive_types = {'dt': VARCHAR}${schema})`
+            : table.format === 'csv'
+              ? `read_csv(${files}, header = true${compression}, hive_partitioning = true, hive_types = {'dt': VARCHAR}${schema})`
+              : `read_parquet(${files}, hive_partitioning = true, hive_types = {'dt': VARCHAR})`,
+        );
+      }
+      const select = readers.map((reader) => `SELECT * FROM ${reader}`).join(' UNION ALL BY NAME ');
+      await connection.run(`CREATE OR REPLACE TEMP VIEW ${identifier(table.name)} AS ${select}`);
     }
   }
 

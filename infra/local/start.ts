@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { repoRoot } from './lambda';
-import { startSandbox } from './sandbox';
+import { localBucketName, startSandbox } from './sandbox';
 
 const port = (name: string, fallback: number): number => {
   const value = process.env[name];
@@ -41,6 +41,8 @@ console.log(`
   Console     ${sandbox.consoleUrl}
   API         ${sandbox.apiUrl}          (try ${sandbox.apiUrl}/health)
   Mail inbox  ${sandbox.mailUrl}
+  Tracking    ${sandbox.apiUrl}/t      (landing pages: <script src="${sandbox.apiUrl}/t/p.js" async></script>)
+  Event lake  .data/s3/${localBucketName('lake')}/events/dt=…/   (gzip, one JSON event per line)
 ${sandbox.demo ? `\n  Sign in as  ${sandbox.demo.adminEmail} / ${sandbox.demo.adminPassword}\n` : ''}
   Ctrl-C stops everything.
 `);

@@ -110,13 +110,17 @@ export function createRunBookkeeping(deps: RunBookkeepingDeps): RunBookkeeping {
   async function finishRun(ws: string, campaignId: string, runId: string, outcome: RunOutcome, audit?: StatusAudit): Promise<{ run: CampaignRun; campaign?: Campaign }> {
     let run = await deps.campaigns.getRun(ws, campaignId, runId);
     if (!run) throw new NotFoundError(`No run ${runId} of campaign ${campaignId}`);
+    // Points are settled first (idempotent per run), so a finished run never shows without them.
+    const used = outcome.pointsUsed ?? run.progress.sent;
+    const settled = await settle(deps, ws, runId, used);
+    const points = settled?.used !== undefined ? { pointsUsed: settled.used, pointsReserved: settled.count } : undefined;
     if (activeRunStatuses.includes(run.status)) {
       try {
         run = await deps.campaigns.updateRun(
           ws,
           campaignId,
           runId,
-          { status: outcome.status, finishedAt: now(), updatedAt: now(), ...(outcome.error ? { error: outcome.error } : {}) },
+          { status: outcome.status, finishedAt: now(), updatedAt: now(), ...(outcome.error ? { error: outcome.error } : {}), ...(run.pointsUsed === undefined ? (points ?? {}) : {}) },
           { status: activeRunStatuses },
         );
       } catch (error) {
@@ -124,11 +128,7 @@ export function createRunBookkeeping(deps: RunBookkeepingDeps): RunBookkeeping {
         run = (await deps.campaigns.getRun(ws, campaignId, runId)) ?? run;
       }
     }
-    const used = outcome.pointsUsed ?? run.progress.sent;
-    const settled = await settle(deps, ws, runId, used);
-    if (settled?.used !== undefined && run.pointsUsed === undefined) {
-      run = await deps.campaigns.updateRun(ws, campaignId, runId, { pointsUsed: settled.used, pointsReserved: settled.count });
-    }
+    if (points && run.pointsUsed === undefined) run = await deps.campaigns.updateRun(ws, campaignId, runId, points);
     // Test runs and older runs never move the campaign.
     const campaign = await deps.campaigns.getCampaign(ws, campaignId);
     if (!campaign || run.type === 'test' || campaign.lastRunId !== runId) return { run, ...(campaign ? { campaign } : {}) };

@@ -14,7 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser';
+import { adminApi } from '../integration/sandbox-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startSandbox } from '../../infra/local/sandbox';
 import { captchaAnswerOf } from '../../shared/tracking/pages/captcha';
@@ -29,7 +31,6 @@ let dataDir: string;
 let landing: Server;
 let landingUrl: string;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** The marketer's site: two pages with the tracking script, as the README tells them to add it. */
 function startLanding(trackingBase: string): Promise<Server> {
@@ -44,25 +45,12 @@ function startLanding(trackingBase: string): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-async function api(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${sandbox.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as Json) : {} };
-}
-
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'pigeon-e2e-journey-'));
   sandbox = await startSandbox({ dataDir, seed: true, console: 'build', quiet: true, lakeBufferSeconds: 1, env: { MAIL_WATCH_SECONDS: '1', MAIL_CONTINUE_SECONDS: '1' } });
   landing = await startLanding(`${sandbox.apiUrl}/t`);
   landingUrl = `http://127.0.0.1:${(landing.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 }, 240_000);
 
 afterAll(async () => {
@@ -93,13 +81,12 @@ async function solveCaptcha(page: Page): Promise<void> {
 
 describe('a recipient\'s journey, in the browser', () => {
   test('open, click through two pages, forward, comment, unsubscribe — then the timeline in the console', async () => {
-    const signIn = await fetch(`${sandbox.apiUrl}/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: adminEmail, password: adminPassword }) });
-    const admin = ((await signIn.json()) as Json).idToken as string;
+    const api = await adminApi(sandbox);
     const stamp = Date.now().toString(36);
     const email = `journey.${stamp}@example.com`;
-    const contact = await api('POST', '/contacts', admin, { email, name: '旅程測試' });
+    const contact = await api('POST', '/contacts', { email, name: '旅程測試' });
     expect(contact.status).toBe(201);
-    const created = await api('POST', '/campaigns', admin, {
+    const created = await api('POST', '/campaigns', {
       name: `旅程 ${stamp}`,
       content: {
         subject: '新品上市',
@@ -111,9 +98,9 @@ describe('a recipient\'s journey, in the browser', () => {
     });
     expect(created.status).toBe(201);
     const campaignId = created.body.id as string;
-    const launched = await api('POST', `/campaigns/${campaignId}/launch`, admin, {});
+    const launched = await api('POST', `/campaigns/${campaignId}/launch`, {});
     expect(launched.status).toBe(202);
-    await poll(async () => (await api('GET', `/campaigns/${campaignId}/runs/${launched.body.run.id as string}`, admin)).body.status).toBe('completed');
+    await poll(async () => (await api('GET', `/campaigns/${campaignId}/runs/${launched.body.run.id as string}`)).body.status).toBe('completed');
 
     const line = readFileSync(join(dataDir, 'mail-raw', 'index.jsonl'), 'utf8')
       .split('\n')
@@ -204,9 +191,9 @@ describe('a recipient\'s journey, in the browser', () => {
       expect(await dialog.locator('[data-testid="timeline-entry"][data-type="forward"]').textContent()).toContain(`friend.${stamp}@example.com`);
       expect(Number(await dialog.getByTestId('count-activity-score').textContent().then((t) => t?.replace(/\D/g, '')))).toBeGreaterThanOrEqual(0);
     });
-    const after = await api('GET', `/contacts/${contact.body.id as string}`, admin);
+    const after = await api('GET', `/contacts/${contact.body.id as string}`);
     expect(after.body.status).toBe('unsubscribed');
-    expect((await api('GET', `/campaigns/${campaignId}/comments`, admin)).body.items?.[0]?.text).toBe('請問有藍色的嗎？');
+    expect((await api('GET', `/campaigns/${campaignId}/comments`)).body.items?.[0]?.text).toBe('請問有藍色的嗎？');
     await context.close();
   }, 180_000);
 });

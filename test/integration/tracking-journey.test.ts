@@ -16,56 +16,29 @@ import { startSandbox, type Sandbox } from '../../infra/local/sandbox';
 import { defaultEngagementSettings } from '../../shared/engagement/model';
 import { captchaAnswerOf } from '../../shared/tracking/pages/captcha';
 import { codeSignature } from '../../shared/tracking/tokens';
+import { adminApi, inboxOf, rawMessage, until, type ApiCall, type InboxLine, type Json } from './sandbox-client';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'pigeon-track-'));
 let sandbox: Sandbox;
-let admin: string;
+let call: ApiCall;
 let key: Uint8Array | undefined;
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const IPHONE_MAIL = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148';
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 /** HiNet (Taiwan): the viewer's address as CloudFront passes it on. */
 const TAIPEI = '168.95.1.1:52110';
 
-async function call(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${sandbox.apiUrl}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), authorization: `Bearer ${admin}` },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as Json };
-}
+const inbox = () => inboxOf(dataDir);
 
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-interface IndexLine {
-  messageId: string;
-  destination: string[];
-  tags: Record<string, string[]>;
-}
-const inbox = (): IndexLine[] =>
-  readFileSync(join(dataDir, 'mail-raw', 'index.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as IndexLine);
-
-async function messageTo(email: string, filter: (line: IndexLine) => boolean = () => true) {
+async function messageTo(email: string, filter: (line: InboxLine) => boolean = () => true) {
   const line = await until(
     async () => inbox().find((m) => m.destination.includes(email) && filter(m)),
     (m) => m !== undefined,
+    30_000,
   );
   if (!line) throw new Error(`no message to ${email}`);
-  return simpleParser(readFileSync(join(dataDir, 'mail-raw', `${line.messageId}.eml`)));
+  return simpleParser(rawMessage(dataDir, line.messageId));
 }
 
 const hrefs = (html: string) => [...html.matchAll(/href="([^"]+)"/g)].map((m) => (m[1] as string).replaceAll('&amp;', '&'));
@@ -91,12 +64,7 @@ const lake = async (sql: string, params: Record<string, string> = {}) => {
 
 beforeAll(async () => {
   sandbox = await startSandbox({ dataDir, seed: true, quiet: true, console: false, lakeBufferSeconds: 1, env: { MAIL_WATCH_SECONDS: '1', MAIL_CONTINUE_SECONDS: '1' } });
-  const signIn = await fetch(`${sandbox.apiUrl}/auth/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: sandbox.demo?.adminEmail, password: sandbox.demo?.adminPassword }),
-  });
-  admin = ((await signIn.json()) as Json).idToken as string;
+  call = await adminApi(sandbox);
 }, 180_000);
 
 /** The sandbox's tracking key (written on first use, so read once a message went out). */
@@ -280,7 +248,7 @@ describe('a recipient\'s journey through the tracking endpoints', () => {
     expect(guessed.status).toBe(422);
     const posted = await submit(links.comment, { name: '林小明', message: '請問有大尺寸嗎？<script>alert(1)</script>' });
     expect(posted.status).toBe(200);
-    const comments = await until(async () => (await call('GET', `/campaigns/${campaignId}/comments`)).body, (b) => b.items?.length === 1);
+    const comments = await until(async () => (await call('GET', `/campaigns/${campaignId}/comments`)).body, (b) => b.items?.length === 1, 30_000);
     expect(comments.items[0]).toMatchObject({ email: 'lin@example.com', name: '林小明', runId, text: '請問有大尺寸嗎？<script>alert(1)</script>' });
   });
 
@@ -298,7 +266,7 @@ describe('a recipient\'s journey through the tracking endpoints', () => {
     const after = await until(async () => {
       await sandbox.flushEvents();
       return (await call('GET', `/contacts/${contactId}`)).body;
-    }, (c) => c.engagement?.comments === 1 && c.score === Math.max(0, expected));
+    }, (c) => c.engagement?.comments === 1 && c.score === Math.max(0, expected), 30_000);
     expect(after.score, JSON.stringify(after.engagement)).toBe(Math.max(0, expected));
     expect(after.engagement).toMatchObject({ opens: 1, clicks: 1, pageViews: 2, forwards: 1, comments: 1 });
     expect(after.scoring).toBeUndefined();

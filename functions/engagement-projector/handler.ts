@@ -40,7 +40,8 @@ async function engagementProjector(event: EventBridgeEvent<'Object Created', Obj
     logger.warn('Not a new object of the lake\'s events; ignored', { detailType: event['detail-type'] });
     return { outcome: 'ignored' };
   }
-  const body = await lake.get(key);
+  // EventBridge gives the key as stored; classic S3 notifications URL-encode it — accept both.
+  const body = (await lake.get(key)) ?? (key.includes('%') || key.includes('+') ? await lake.get(decodeURIComponent(key.replace(/\+/g, ' '))) : undefined);
   if (!body) {
     logger.warn('Lake object is gone; nothing to project', { key });
     return { outcome: 'missing' };

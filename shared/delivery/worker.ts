@@ -171,6 +171,8 @@ export async function sendPart(deps: MailWorkerDeps, message: MailBatchMessage):
       await settleAs(recipient, 'suppressed', 'suppressed before sending');
       return;
     }
+    // A friend who is in the run's own audience gets (or got) the campaign there, not twice.
+    if (forward && (await deps.ledger.get({ runId, email: recipient.email }))) return;
     const attempt = `${deps.owner}.${deps.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}`;
     const claim = await deps.ledger.claim({
       workspaceId: ws,

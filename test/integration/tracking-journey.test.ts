@@ -99,7 +99,7 @@ describe('a recipient\'s journey through the tracking endpoints', () => {
           '<html><body><p><a href="https://shop.example.com/landing?from=mail">看新品</a></p>' +
           '<p><a href="{{ forward_url }}">轉寄給朋友</a> <a href="{{ comment_url }}">留言</a> <a href="{{ subscribe_url }}">訂閱</a> <a href="{{ unsubscribe_url }}">取消訂閱</a></p></body></html>',
       },
-      audience: { sources: [{ kind: 'list', lines: ['lin@example.com'] }], exclusions: [] },
+      audience: { sources: [{ kind: 'list', lines: ['lin@example.com', 'pal@example.com'] }], exclusions: [] },
     });
     expect(created.status).toBe(201);
     campaignId = created.body.id as string;
@@ -204,7 +204,8 @@ describe('a recipient\'s journey through the tracking endpoints', () => {
     expect(wrong.status).toBe(403);
     const done = await submit(links.forward, { name: '小明', friend_1: 'friend@example.com', friend_2: 'not-an-address' });
     expect(done.status).toBe(422);
-    const sent = await submit(links.forward, { name: '小明', friend_1: 'friend@example.com', note: '你會喜歡' });
+    // pal@ is in the run's own audience: forwarded to, but never mailed twice.
+    const sent = await submit(links.forward, { name: '小明', friend_1: 'friend@example.com', friend_2: 'pal@example.com', note: '你會喜歡' });
     expect(sent.status).toBe(200);
 
     const mail = await messageTo('friend@example.com');
@@ -213,14 +214,16 @@ describe('a recipient\'s journey through the tracking endpoints', () => {
     expect((await fetch(friendPixel, { headers: { 'user-agent': CHROME, 'cloudfront-viewer-address': TAIPEI } })).status).toBe(200);
 
     const forwards = await lake("SELECT email, friends, name FROM events WHERE type = 'forward' AND campaign_id = :c", { c: campaignId });
-    expect(forwards).toEqual([{ email: 'lin@example.com', friends: JSON.stringify(['friend@example.com']), name: '小明' }]);
+    expect(forwards).toEqual([{ email: 'lin@example.com', friends: JSON.stringify(['friend@example.com', 'pal@example.com']), name: '小明' }]);
     const friendOpen = await lake("SELECT forwarded_by, forward_depth, run_id FROM events WHERE type = 'open' AND email = 'friend@example.com'");
     expect(friendOpen).toEqual([{ forwarded_by: 'lin@example.com', forward_depth: 1, run_id: runId }]);
     // (Fetched a second after it was sent: counted apart, as a scanner's would be.)
     // The friend is outside the run's audience: its counts and points are untouched.
-    const run = (await call('GET', `/campaigns/${campaignId}/runs/${runId}`)).body;
-    expect(run.progress).toMatchObject({ total: 1, sent: 1, forwarded: 1 });
-    expect(run.pointsUsed).toBe(1);
+    const run = await until(async () => (await call('GET', `/campaigns/${campaignId}/runs/${runId}`)).body, (r) => r.progress?.forwarded === 1, 30_000);
+    expect(run.progress).toMatchObject({ total: 2, sent: 2, forwarded: 1 });
+    expect(run.pointsUsed).toBe(2);
+    // The forward part is done (its progress is in): pal@ still has only the run's own message.
+    expect(inbox().filter((m) => m.destination.includes('pal@example.com'))).toHaveLength(1);
 
     // The friend opts in from the forwarded mail's subscribe link: double opt-in by e-mail.
     const friendSubscribe = hrefs(String(mail.html)).find((h) => h.includes('/t/s/')) as string;
@@ -275,11 +278,18 @@ describe('a recipient\'s journey through the tracking endpoints', () => {
     const types = timeline.map((e) => e.type);
     for (const type of ['send', 'delivery', 'open', 'click', 'page_view', 'forward', 'comment', 'unsubscribe']) expect(types, type).toContain(type);
     expect(timeline.find((e) => e.type === 'open' && !e.machine)).toMatchObject({ campaignName: '追蹤測試', geo: { country: 'TW' }, device: { os: 'iOS' } });
-    expect(timeline.find((e) => e.type === 'forward')?.forwardedTo).toEqual(['friend@example.com']);
+    expect(timeline.find((e) => e.type === 'forward')?.forwardedTo).toEqual(['friend@example.com', 'pal@example.com']);
     expect(timeline.filter((e) => e.machine).map((e) => e.machineReason).sort()).toEqual(['apple-mpp', 'head-request']);
 
     const engagement = (await call('GET', `/campaigns/${campaignId}/engagement`)).body;
-    expect(engagement).toMatchObject({ sent: 2, delivered: 2, opens: { total: 1, unique: 1, machine: 3 }, clicks: { total: 1, unique: 1, machine: 0 }, pageViews: 2, forwards: 1, comments: 1, unsubscribes: 1 });
+    expect(engagement).toMatchObject({ sent: 3, delivered: 3, opens: { total: 1, unique: 1, machine: 3 }, clicks: { total: 1, unique: 1, machine: 0 }, pageViews: 2, forwards: 1, comments: 1, unsubscribes: 1 });
+
+    // Resends read the first clicks the projector noted on the ledger: the clicker is found — and
+    // left out, now that they unsubscribed.
+    const resend = await call('POST', `/campaigns/${campaignId}/resend`, { who: 'clickers' });
+    expect(resend.status).toBe(202);
+    const rerun = await until(async () => (await call('GET', `/campaigns/${campaignId}/runs/${resend.body.run.id as string}`)).body, (r) => r.status === 'completed', 60_000);
+    expect(rerun.audienceSummary).toMatchObject({ total: 0, suppressed: 1 });
   });
 
   it('serves the codes a message asks for, and the settings change the score', async () => {

@@ -250,6 +250,8 @@ describe('a campaign sent through the sandbox', () => {
     expect(launched.body.campaign.status).toBe('scheduled');
     const run = await finishedRun(created.body.id as string, launched.body.run.id as string, 30_000);
     expect(run.progress.sent).toBe(1);
-    expect((await call('GET', `/campaigns/${created.body.id}`)).body.status).toBe('completed');
+    // The campaign follows its run a moment later (the run is written first).
+    const campaign = await until(async () => (await call('GET', `/campaigns/${created.body.id}`)).body, (c) => c.status === 'completed');
+    expect(campaign.status).toBe('completed');
   });
 });

@@ -92,7 +92,9 @@ export type ResourceRef =
   /** Sends e-mail through SES with the stage's configuration set (SES_CONFIGURATION_SET). */
   | { readonly mail: 'send' }
   /** Puts records on a delivery stream (firehose:PutRecord / PutRecordBatch). */
-  | { readonly stream: StreamName; readonly access: 'put' };
+  | { readonly stream: StreamName; readonly access: 'put' }
+  /** Runs report queries over the lake: Athena in the stage's workgroup, the Glue table, the lake's objects (ATHENA_WORKGROUP, ATHENA_DATABASE). */
+  | { readonly lake: 'query' };
 
 /** A function started when an object lands in a bucket (an S3 notification in AWS, s3rver's event locally). */
 export interface ObjectTrigger {
@@ -248,6 +250,16 @@ export const queues = {
     // One run per invocation: planning a large audience owns the invocation's time budget.
     consumerBatchSize: 1,
   },
+  reportJobs: {
+    description: 'Report work: generate a campaign\'s report snapshots, write a recipient list, or e-mail a report dispatch',
+    envVar: 'QUEUE_REPORT_JOBS_URL',
+    visibilityTimeoutSeconds: 960,
+    retentionDays: 4,
+    maxReceiveCount: 3,
+    dlqAlarmThreshold: 1,
+    // One piece of work per invocation: a generation owns the invocation's time budget.
+    consumerBatchSize: 1,
+  },
   exportJobs: {
     description: 'Contact export jobs: start or continue one export',
     envVar: 'QUEUE_EXPORT_JOBS_URL',
@@ -316,7 +328,7 @@ export const functions = {
       { queue: 'importJobs', access: 'send' },
       // Exports: the job record (jobs, above), the "run export" message, presigned download links.
       { queue: 'exportJobs', access: 'send' },
-      { bucket: 'reports', access: 'read' },
+      { bucket: 'reports', access: 'readWrite' },
       // Campaigns: campaigns, runs, approvals and quotas; launch queues a run (schedules go through the Scheduler group).
       { table: 'campaigns', access: 'readWrite' },
       { queue: 'campaignRuns', access: 'send' },
@@ -325,6 +337,8 @@ export const functions = {
       { table: 'suppression', access: 'readWrite' },
       // Engagement: recipient timelines, campaign counters and comments, score settings.
       { table: 'engagement', access: 'readWrite' },
+      // Reports: statuses and settings (jobs), snapshots and downloads (reports, above); generation is queued.
+      { queue: 'reportJobs', access: 'send' },
     ],
   },
   authorizer: {
@@ -472,6 +486,31 @@ export const functions = {
       { table: 'engagement', access: 'read' },
     ],
   },
+  reportWorker: {
+    description: 'Report worker: runs report queries over the lake (Athena / DuckDB) and stores snapshots, writes recipient lists (CSV / XLSX), and e-mails report dispatches (PDF / XLSX)',
+    entry: 'functions/report-worker/handler.ts',
+    memoryMb: 2048,
+    timeoutSeconds: 900,
+    uses: [
+      { queue: 'reportJobs', access: 'consume' },
+      { lake: 'query' },
+      { table: 'jobs', access: 'readWrite' },
+      { table: 'campaigns', access: 'read' },
+      { table: 'engagement', access: 'read' },
+      { bucket: 'reports', access: 'readWrite' },
+      { mail: 'send' },
+    ],
+  },
+  reportDispatch: {
+    description: 'Hourly report dispatch sweep: queues the e-mailing of every campaign report dispatch due this hour',
+    entry: 'functions/report-dispatch/handler.ts',
+    memoryMb: 256,
+    timeoutSeconds: 60,
+    uses: [
+      { table: 'jobs', access: 'readWrite' },
+      { queue: 'reportJobs', access: 'send' },
+    ],
+  },
 } as const satisfies Record<string, FunctionDeclaration>;
 
 export type TableName = keyof typeof tables;
@@ -493,6 +532,7 @@ export const objectTriggers: readonly ObjectTrigger[] = [
 
 export const schedules = {
   scoreDecay: { description: 'Decay loyalty scores once a day', expression: 'cron(30 3 * * ? *)', function: 'scoreDecay' },
+  reportDispatch: { description: 'E-mail the report dispatches due this hour', expression: 'cron(0 * * * ? *)', function: 'reportDispatch' },
 } as const satisfies Record<string, ScheduleDeclaration>;
 
 export const manifest = { tables, queues, buckets, topics, streams, functions, objectTriggers, schedules } as const;

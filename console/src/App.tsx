@@ -16,11 +16,12 @@ import { UsersPage } from './pages/UsersPage';
 import { settingsSectionOf, useRoute, useSubRoute } from './routing';
 import { clearSession, loadSession, saveSession, sessionFrom, type Session } from './session';
 
-// The campaign pages load on their first visit, so sign-in and the contact pages stay as small as they were.
+// The campaign and report pages load on their first visit, so sign-in and the contact pages stay as small as they were.
 const CampaignsPage = lazy(() => import('./pages/CampaignsPage').then((m) => ({ default: m.CampaignsPage })));
 const ApprovalSettingsPage = lazy(() => import('./pages/ApprovalSettingsPage').then((m) => ({ default: m.ApprovalSettingsPage })));
 const EngagementSettingsPage = lazy(() => import('./pages/EngagementSettingsPage').then((m) => ({ default: m.EngagementSettingsPage })));
 const QuotasPage = lazy(() => import('./pages/QuotasPage').then((m) => ({ default: m.QuotasPage })));
+const ReportsPage = lazy(() => import('./pages/ReportsPage').then((m) => ({ default: m.ReportsPage })));
 
 function PageLoading() {
   const { t } = useI18n();
@@ -106,6 +107,8 @@ function SignedIn({ session, stage, api, onSignOut }: { session: Session; stage:
           <SettingsPage api={api} user={session.user} />
         ) : page === 'quotas' ? (
           <QuotasPage api={api} user={session.user} />
+        ) : page === 'reports' ? (
+          <ReportsPage api={api} />
         ) : (
           <ContactsPage api={api} role={session.user.role} />
         )}

@@ -1,12 +1,12 @@
 /**
- * Hash-based routing (`#/contacts`, `#/users`, `#/api-keys`): the console is static files on S3 /
+ * Hash-based routing (`#/contacts`, `#/reports`, `#/users`, `#/api-keys`): the console is static files on S3 /
  * CloudFront and the sandbox's file server, neither of which rewrites deep paths to index.html,
  * whereas a hash survives a reload anywhere.
  */
 import { useEffect, useState } from 'react';
 import { type Role } from './api';
 
-export const pages = ['contacts', 'segments', 'groups', 'fields', 'categories', 'imports', 'exports', 'users', 'api-keys'] as const;
+export const pages = ['contacts', 'segments', 'groups', 'fields', 'categories', 'imports', 'exports', 'reports', 'users', 'api-keys'] as const;
 /**
  * The e-mail campaign pages (電子郵件任務, 審核設定 at #/settings/approval and 互動積分設定 at
  * #/settings/engagement, 點數): listed apart until
@@ -26,6 +26,7 @@ export const pageAccess: Readonly<Record<PageId, Role>> = {
   categories: 'viewer', // GET /categories; only admins change them
   imports: 'viewer', // GET /imports: viewers see the history and reports; uploading needs operator
   exports: 'operator', // GET /exports
+  reports: 'viewer', // GET /reports/comparison (報表管理: campaigns side by side); generating a report admits viewers too
   users: 'manager', // GET /users; only admins change anything
   'api-keys': 'admin',
   campaigns: 'viewer', // GET /campaigns; operators compose and launch, managers approve

@@ -22,6 +22,8 @@ import { createIdentityOperations, identityDepsFromEnv } from '../../shared/iden
 import { createImportOperations, importDepsFromEnv } from '../../shared/imports/job/operations';
 import { logger, metrics, tracer } from '../../shared/observability';
 import { createEngagementOperations } from '../../shared/engagement/operations';
+import { reportOperationDepsFromEnv } from '../../shared/reports/deps-from-env';
+import { createReportOperations } from '../../shared/reports/operations';
 import { createSuppressionOperations } from '../../shared/suppression/operations';
 import { createSegmentOperations, segmentDepsFromEnv } from '../../shared/segments/operations';
 import { createSystemOperations, systemDepsFromEnv } from '../../shared/system/system';
@@ -57,6 +59,7 @@ const operations = {
   }),
   ...createSuppressionOperations(),
   ...createEngagementOperations({ contacts: contactDeps }),
+  ...createReportOperations(reportOperationDepsFromEnv()),
 } satisfies OperationMap;
 
 const route = createRouter(operations, { allowedOrigin: required('CONSOLE_ORIGIN'), logger });

@@ -5,14 +5,16 @@
  * Order and dependencies: Console (hosting) → Stateful → Analytics (Firehose into the lake),
  * Messaging, Auth, Scheduling → Api → ConsoleContent; Tracking (function URL behind CloudFront,
  * engagement projector) after Stateful, Messaging and Analytics; Delivery (planner, mail worker,
- * SES notifications) after Tracking, whose distribution is the base of tracked links.
+ * SES notifications) after Tracking, whose distribution is the base of tracked links; Reports
+ * (report worker, hourly dispatch sweep) after Stateful, Messaging and Analytics, whose workgroup
+ * and Glue table it queries by name (so it depends on Analytics explicitly).
  * Resources cross stacks only as typed props.
  */
 import { Validations, type App, type Environment } from 'aws-cdk-lib';
 import type { PigeonResources } from './constructs/pigeon-function';
 import { PigeonNagChecks } from './nag';
 import { stageConfig, type StageConfig } from './stage';
-import { AnalyticsStack } from './stacks/analytics-stack';
+import { AnalyticsStack, ATHENA_RESULTS_PREFIX, EVENTS_PREFIX } from './stacks/analytics-stack';
 import { ApiStack } from './stacks/api-stack';
 import { AuthStack } from './stacks/auth-stack';
 import { ConsoleContentStack, ConsoleStack } from './stacks/console-stack';
@@ -21,6 +23,7 @@ import { ImportsStack } from './stacks/imports-stack';
 import { MessagingStack } from './stacks/messaging-stack';
 import { SchedulingStack } from './stacks/scheduling-stack';
 import { DeliveryStack, plannerFunctionName } from './stacks/delivery-stack';
+import { ReportsStack } from './stacks/reports-stack';
 import { StatefulStack } from './stacks/stateful-stack';
 import { TrackingStack } from './stacks/tracking-stack';
 
@@ -35,6 +38,7 @@ export interface PigeonStacks {
   readonly scheduling: SchedulingStack;
   readonly tracking: TrackingStack;
   readonly delivery: DeliveryStack;
+  readonly reports: ReportsStack;
   readonly consoleContent: ConsoleContentStack;
   readonly imports: ImportsStack;
   readonly exports: ExportsStack;
@@ -54,6 +58,13 @@ function environment(): Environment | undefined {
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const region = process.env.CDK_DEFAULT_REGION;
   return account || region ? { ...(account ? { account } : {}), ...(region ? { region } : {}) } : undefined;
+}
+
+/** The Glue table's name as the analytics stack declares it (a literal there). */
+function eventsTableName(analytics: AnalyticsStack): string {
+  const name: unknown = (analytics.eventsTable.tableInput as { name?: unknown }).name;
+  if (typeof name !== 'string') throw new Error('The analytics stack\'s events table has no literal name');
+  return name;
 }
 
 export function buildPigeon(app: App, options: BuildOptions = {}): PigeonStacks {
@@ -87,6 +98,18 @@ export function buildPigeon(app: App, options: BuildOptions = {}): PigeonStacks 
     topics: messaging.topics,
     streams: { events: analytics.deliveryStream },
     mail: { configurationSetName: messaging.configurationSet.configurationSetName },
+    // Literal names (the workgroup and the Glue database and table have fixed, stage-scoped names):
+    // no export ties the functions' policies to the analytics stack's resources.
+    lake: {
+      workGroupName: analytics.workGroup.name,
+      databaseName: analytics.databaseName,
+      tableName: eventsTableName(analytics),
+      lakeBucket: stateful.buckets.lake,
+      eventsPrefix: EVENTS_PREFIX,
+      resultsBucket: stateful.buckets.reports,
+      resultsPrefix: ATHENA_RESULTS_PREFIX,
+      key: stateful.dataKey,
+    },
   };
   const api = new ApiStack(app, id('Api'), {
     ...common('Api'),
@@ -135,6 +158,14 @@ export function buildPigeon(app: App, options: BuildOptions = {}): PigeonStacks 
     schedulerRoleArn: scheduling.executionRole.roleArn,
   });
 
+  const reports = new ReportsStack(app, id('Reports'), {
+    ...common('Reports'),
+    resources,
+    alarmTopic: messaging.alarmTopic,
+  });
+  // The workgroup and the table are named, not referenced: deploy them first.
+  reports.addStackDependency(analytics, 'queries the Athena workgroup and the Glue events table');
+
   if (options.nag ?? true) Validations.of(app).addPlugins(new PigeonNagChecks());
-  return { stage, console: consoleStack, stateful, messaging, auth, api, analytics, scheduling, consoleContent, imports, exports: exportsStack, tracking, delivery };
+  return { stage, console: consoleStack, stateful, messaging, auth, api, analytics, scheduling, consoleContent, imports, exports: exportsStack, tracking, delivery, reports };
 }

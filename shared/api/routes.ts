@@ -115,6 +115,17 @@ export const routes = [
   { method: 'GET', path: '/campaigns/{id}/comments', operationId: 'listCampaignComments', access: 'viewer', summary: 'Comments recipients left on a campaign, newest first', tag: 'engagement' },
   { method: 'GET', path: '/settings/engagement', operationId: 'getEngagementSettings', access: 'viewer', summary: 'Loyalty score weights per event type and their half-life', tag: 'engagement' },
   { method: 'PUT', path: '/settings/engagement', operationId: 'putEngagementSettings', access: 'admin', summary: 'Set the loyalty score weights and half-life', tag: 'engagement' },
+
+  // Two-stage reports (報表): generate runs in the report worker; view answers from the latest snapshot.
+  { method: 'GET', path: '/reports/comparison', operationId: 'compareCampaignReports', access: 'viewer', summary: 'Campaigns side by side (?campaigns=id,id…, up to 20): sent, delivered, open, click, bounce and unsubscribe rates from each one\'s latest report snapshots', tag: 'reports' },
+  { method: 'GET', path: '/campaigns/{id}/reports', operationId: 'listCampaignReports', access: 'viewer', summary: 'The report catalogue for a campaign: each report\'s state, latest generation time, and the campaign\'s report settings', tag: 'reports' },
+  { method: 'POST', path: '/campaigns/{id}/reports/generate', operationId: 'generateCampaignReports', access: 'viewer', summary: 'Queue the generation of reports (default: the campaign\'s chosen ones) over a range of days; answers 202 at once', tag: 'reports' },
+  { method: 'PUT', path: '/campaigns/{id}/reports/settings', operationId: 'putCampaignReportSettings', access: 'operator', summary: 'Choose the reports a campaign produces and their e-mail dispatch (daily or weekly, PDF or XLSX, recipients)', tag: 'reports' },
+  { method: 'POST', path: '/campaigns/{id}/reports/dispatch', operationId: 'dispatchCampaignReports', access: 'operator', summary: 'E-mail the chosen reports to the dispatch\'s recipients now', tag: 'reports' },
+  { method: 'POST', path: '/campaigns/{id}/reports/lists', operationId: 'createRecipientList', access: 'operator', summary: 'Write a recipient list behind the reports (openers, clickers, bounces, complaints, unsubscribers, non-openers, forwarded, comments) as CSV or XLSX files of at most N rows', tag: 'reports' },
+  { method: 'GET', path: '/campaigns/{id}/reports/lists/{listId}', operationId: 'getRecipientList', access: 'operator', summary: 'A recipient list\'s progress and, once completed, download links for its files', tag: 'reports' },
+  { method: 'GET', path: '/campaigns/{id}/reports/{type}', operationId: 'getCampaignReport', access: 'viewer', summary: 'A report\'s state and its latest snapshot (figures, tables, charts), at once', tag: 'reports' },
+  { method: 'POST', path: '/campaigns/{id}/reports/{type}/download', operationId: 'downloadCampaignReport', access: 'viewer', summary: 'A report\'s latest snapshot as PDF (charts, embedded Chinese font), XLSX or CSV: a download link', tag: 'reports' },
   { method: 'GET', path: '/quotas', operationId: 'listQuotas', access: 'viewer', summary: 'Sending points: balance, reserved and used per user and department (own and own department\'s; admins all)', tag: 'quotas' },
   { method: 'PUT', path: '/quotas/users/{id}', operationId: 'setUserQuota', access: 'admin', summary: 'Set a user\'s points balance', tag: 'quotas' },
   { method: 'PUT', path: '/quotas/departments/{id}', operationId: 'setDepartmentQuota', access: 'admin', summary: 'Set a department\'s points balance', tag: 'quotas' },

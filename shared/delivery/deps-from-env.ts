@@ -27,6 +27,7 @@ import { optional, required, tableName } from '../config';
 import { compileMessage, renderMessage } from '../content';
 import { identityStoreFromEnv } from '../identity/deps-from-env';
 import { NotFoundError } from '../errors';
+import { cjkFontOrNone } from '../reports/fonts';
 import { systemClock } from '../ports/clock';
 import { trackingKeyFromEnv } from '../adapters/aws/tracking-key';
 import { setContactStatus } from './contact-status';
@@ -91,17 +92,22 @@ export function mailWorkerDepsFromEnv(): MailWorkerDeps {
     suppressed: (ws, emails) => suppression.filterSuppressed(ws, emails),
     readPart: (key) => readAudiencePart(uploads, key),
     content: { compileMessage, renderMessage: renderMessage as MailWorkerDeps['content']['renderMessage'] },
-    compileContext: (run) => ({
-      workspaceId: run.workspaceId,
-      campaignId: run.campaignId,
-      runId: run.id,
-      assetsBaseUrl,
-      readAsset: async (key) => {
-        const bytes = await assets.get(key);
-        if (!bytes) throw new NotFoundError(`No asset ${key}`);
-        return bytes;
-      },
-    }),
+    compileContext: (run) => {
+      // PDF attachments embed the Traditional Chinese font (the cjk-fonts layer in Lambda); read only when a run has one.
+      const pdfFont = run.content.attachments.some((a) => a.kind === 'pdf') ? cjkFontOrNone() : undefined;
+      return {
+        workspaceId: run.workspaceId,
+        campaignId: run.campaignId,
+        runId: run.id,
+        assetsBaseUrl,
+        ...(pdfFont ? { pdfFont } : {}),
+        readAsset: async (key) => {
+          const bytes = await assets.get(key);
+          if (!bytes) throw new NotFoundError(`No asset ${key}`);
+          return bytes;
+        },
+      };
+    },
     mailer: rawMailerFromEnv(),
     rate: new AdaptiveRate({
       initialPerSecond: rate,

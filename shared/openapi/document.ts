@@ -39,6 +39,7 @@ import {
 import { quotaSchema, setQuotaSchema } from '../quotas/quotas';
 import { addSuppressionsSchema, listSuppressionsQuerySchema } from '../suppression/operations';
 import { engagementSettingsSchema } from '../engagement/operations';
+import { downloadReportSchema, generateReportsSchema, recipientListSchema, reportSettingsSchema } from '../reports/operations';
 import { lakeEventTypes } from '../lake/event';
 
 const engagementPageQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(600).optional() });
@@ -134,6 +135,10 @@ function componentSchemas(): Record<string, Json> {
   inputs.add(audienceUploadSchema, { id: 'CampaignAudienceUpload' });
   inputs.add(addSuppressionsSchema, { id: 'SuppressionAdd' });
   inputs.add(engagementSettingsSchema, { id: 'EngagementSettingsUpdate' });
+  inputs.add(generateReportsSchema, { id: 'ReportGenerate' });
+  inputs.add(downloadReportSchema, { id: 'ReportDownload' });
+  inputs.add(reportSettingsSchema, { id: 'ReportSettingsUpdate' });
+  inputs.add(recipientListSchema, { id: 'RecipientListCreate' });
   inputs.add(approvalSettingsSchema, { id: 'ApprovalSettingsUpdate' });
   inputs.add(setQuotaSchema, { id: 'QuotaUpdate' });
   const outputs = z.registry<{ id: string }>();
@@ -369,6 +374,15 @@ function campaignDocs(): Partial<Record<OperationId, OperationDoc>> {
     listCampaignComments: { query: engagementPageQuery, ok: { status: 200, description: 'One page of comments, newest first', schema: 'CampaignCommentPage' }, problems: ['BadRequest', 'NotFound'] },
     getEngagementSettings: { ok: { status: 200, description: 'The weights and half-life (defaults until an admin sets them)', schema: 'EngagementSettings' } },
     putEngagementSettings: { requestSchema: 'EngagementSettingsUpdate', ok: { status: 200, description: 'The new settings', schema: 'EngagementSettings' }, problems: ['BadRequest'] },
+    listCampaignReports: { ok: { status: 200, description: '{ settings, reports }: every report type with its state, latest generation time and whether the campaign produces it' }, problems: ['NotFound'] },
+    generateCampaignReports: { requestSchema: 'ReportGenerate', ok: { status: 202, description: '{ reports }: the requested reports, now generating (their previous snapshots stay until the new ones are ready)' }, problems: ['BadRequest', 'NotFound'] },
+    getCampaignReport: { ok: { status: 200, description: '{ status, snapshot? }: the latest snapshot (generatedAt, range, figures, tables, charts)' }, problems: ['NotFound'] },
+    downloadCampaignReport: { requestSchema: 'ReportDownload', ok: { status: 200, description: '{ url, fileName, expiresAt }: a link to the file, valid 15 minutes' }, problems: ['BadRequest', 'NotFound', 'Conflict'] },
+    putCampaignReportSettings: { requestSchema: 'ReportSettingsUpdate', ok: { status: 200, description: 'The settings' }, problems: ['BadRequest', 'NotFound'] },
+    dispatchCampaignReports: { ok: { status: 202, description: 'Queued: the chosen reports are generated and e-mailed' }, problems: ['BadRequest', 'NotFound'] },
+    createRecipientList: { requestSchema: 'RecipientListCreate', ok: { status: 202, description: 'The list job, queued' }, problems: ['BadRequest', 'NotFound'] },
+    compareCampaignReports: { ok: { status: 200, description: '{ columns, items }: one row per campaign with the figures of its latest snapshots, and which reports it still needs generated (notGenerated)' }, problems: ['BadRequest', 'NotFound'] },
+    getRecipientList: { ok: { status: 200, description: 'The list job; completed ones carry download links for their files' }, problems: ['NotFound'] },
     listQuotas: { ok: { status: 200, description: 'Quotas (admins: all; others their own and their department\'s)', schema: 'QuotaList' } },
     setUserQuota: { requestSchema: 'QuotaUpdate', ok: { status: 200, description: 'The quota', schema: 'Quota' }, problems: ['BadRequest'] },
     setDepartmentQuota: { requestSchema: 'QuotaUpdate', ok: { status: 200, description: 'The quota', schema: 'Quota' }, problems: ['BadRequest'] },

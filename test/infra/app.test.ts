@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { PigeonNagChecks } from '../../infra/aws/nag';
 import { build } from './helpers';
 
-const PARTS = ['Console', 'Stateful', 'Messaging', 'Auth', 'Api', 'Analytics', 'Scheduling', 'ConsoleContent', 'Tracking'];
+const PARTS = ['Console', 'Stateful', 'Messaging', 'Auth', 'Api', 'Analytics', 'Scheduling', 'ConsoleContent', 'Tracking', 'Reports'];
 /** Properties that would fix a physical name (and so stop a second stage from deploying). */
 const NAME_PROPERTIES = /^(TableName|BucketName|QueueName|TopicName|FunctionName|RoleName|LogGroupName|UserPoolName|ClientName|RestApiName|KeyName|AliasName|DeliveryStreamName|ConfigurationSetName|Name)$/;
 
@@ -31,7 +31,7 @@ describe('the CDK app', () => {
   it('names its stacks Pigeon-<stage>-<Part> and leaves physical names to CloudFormation, so two stages deploy side by side', () => {
     const a = build({ stage: 'alpha' }).stacks;
     const b = build({ stage: 'beta' }).stacks;
-    const stacksOf = (stacks: typeof a) => [stacks.console, stacks.stateful, stacks.messaging, stacks.auth, stacks.api, stacks.analytics, stacks.scheduling, stacks.consoleContent, stacks.tracking];
+    const stacksOf = (stacks: typeof a) => [stacks.console, stacks.stateful, stacks.messaging, stacks.auth, stacks.api, stacks.analytics, stacks.scheduling, stacks.consoleContent, stacks.tracking, stacks.reports];
     expect(stacksOf(a).map((stack) => stack.stackName)).toEqual(PARTS.map((part) => `Pigeon-alpha-${part}`));
 
     // Names that only need to be unique inside their API may repeat; every other literal name

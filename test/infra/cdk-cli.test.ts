@@ -27,7 +27,7 @@ describe('npx cdk synth', () => {
       .map(([name]) => name)
       .sort();
     expect(stacks).toEqual(
-      ['Analytics', 'Api', 'Auth', 'Console', 'ConsoleContent', 'Delivery', 'Exports', 'Imports', 'Messaging', 'Scheduling', 'Stateful', 'Tracking'].map((part) => `Pigeon-ci-${part}`).sort(),
+      ['Analytics', 'Api', 'Auth', 'Console', 'ConsoleContent', 'Delivery', 'Exports', 'Imports', 'Messaging', 'Reports', 'Scheduling', 'Stateful', 'Tracking'].map((part) => `Pigeon-ci-${part}`).sort(),
     );
   });
 });

@@ -41,6 +41,7 @@ export function templates(stacks: PigeonStacks): Templates {
     exports: Template.fromStack(stacks.exports),
     tracking: Template.fromStack(stacks.tracking),
     delivery: Template.fromStack(stacks.delivery),
+    reports: Template.fromStack(stacks.reports),
   };
 }
 

@@ -4,7 +4,7 @@ import { roleAtLeast, roles } from '../../shared/auth/roles';
 import { canOpen, pageAccess, pageOf, pages, settingsSectionOf, subRouteOf } from '../../console/src/routing';
 
 /** The API route each console page lists its data from. */
-const listRoute = { contacts: '/contacts', segments: '/segments', groups: '/groups', fields: '/fields', categories: '/categories', imports: '/imports', exports: '/exports', users: '/users', 'api-keys': '/api-keys' } as const;
+const listRoute = { contacts: '/contacts', segments: '/segments', groups: '/groups', fields: '/fields', categories: '/categories', imports: '/imports', exports: '/exports', reports: '/reports/comparison', users: '/users', 'api-keys': '/api-keys' } as const;
 
 describe('console routing', () => {
   test('a page is offered to exactly the roles its list route admits', () => {
@@ -23,6 +23,7 @@ describe('console routing', () => {
   test('the hash names the page; anything else names none', () => {
     expect(pageOf('#/users')).toBe('users');
     expect(pageOf('#/api-keys')).toBe('api-keys');
+    expect(pageOf('#/reports')).toBe('reports');
     expect(pageOf('#users')).toBe('users');
     expect(pageOf('#/contacts?q=x')).toBe('contacts');
     expect(pageOf('')).toBeUndefined();

@@ -19,6 +19,7 @@ const sections: readonly { page: PageId; label: MessageKey; icon: ReactNode; hre
   { page: 'imports', label: 'nav.imports', icon: <ImportIcon /> },
   { page: 'exports', label: 'nav.exports', icon: <ExportIcon /> },
   { page: 'campaigns', label: 'nav.emailCampaigns', icon: <CampaignIcon /> },
+  { page: 'reports', label: 'nav.reports', icon: <ReportsIcon /> },
   { page: 'quotas', label: 'nav.quotas', icon: <PointsIcon /> },
   { page: 'settings', label: 'nav.approvalSettings', icon: <ApprovalIcon />, href: '#/settings/approval', sub: 'approval' },
   { page: 'settings', label: 'nav.engagementSettings', icon: <ScoreIcon />, href: '#/settings/engagement', sub: 'engagement', testId: 'nav-settings-engagement' },
@@ -76,6 +77,18 @@ function CampaignIcon() {
   );
 }
 
+/** Bars on an axis: reports (報表管理). */
+function ReportsIcon() {
+  return (
+    <svg className="nav-icon" viewBox="0 0 16 16" width="15" height="15" fill="none" stroke="currentColor" strokeWidth="1.5" focusable="false">
+      <path d="M1.5 14.5h13" />
+      <rect x="2.8" y="8" width="2.6" height="6.5" rx="0.5" />
+      <rect x="6.7" y="4.5" width="2.6" height="10" rx="0.5" />
+      <rect x="10.6" y="1.5" width="2.6" height="13" rx="0.5" />
+    </svg>
+  );
+}
+
 /** A coin: sending points. */
 function PointsIcon() {
   return (
@@ -105,9 +118,6 @@ function ScoreIcon() {
     </svg>
   );
 }
-
-/** Sections still to come are listed, disabled and labelled, so the shape of the product shows. */
-const laterSections: readonly MessageKey[] = ['nav.reports'];
 
 export function Layout({
   user,
@@ -177,17 +187,6 @@ export function Layout({
                 </a>
               </li>
             ))}
-          {laterSections.map((key) => (
-            <li key={key}>
-              <span className="sidenav__item sidenav__item--later" aria-disabled="true">
-                <span aria-hidden="true" className="sidenav__icon">
-                  ○
-                </span>
-                {t(key)}
-                <span className="badge badge--later">{t('nav.comingSoon')}</span>
-              </span>
-            </li>
-          ))}
         </ul>
       </nav>
       <main className="content">{children}</main>

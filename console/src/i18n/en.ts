@@ -6,6 +6,7 @@ import { campaignsEn } from './campaigns.en';
 import { engagementEn } from './engagement.en';
 import { catalogEn } from './catalog.en';
 import { jobsEn } from './jobs.en';
+import { reportsEn } from './reports.en';
 
 export const en = {
   'app.name': 'Pigeon',
@@ -66,7 +67,6 @@ export const en = {
   'nav.users': 'Users',
   'nav.apiKeys': 'API keys',
   'nav.settings': 'Settings',
-  'nav.comingSoon': 'Coming later',
 
   'contacts.title': 'Contacts',
   'contacts.subtitle': 'Keep your customer list current: add, find, edit and remove contacts.',
@@ -228,6 +228,9 @@ export const en = {
 
   // 追蹤 / 成效 / 互動積分設定 (engagement.en.ts)
   ...engagementEn,
+
+  // 報表 (the campaign's Reports tab, reports.en.ts)
+  ...reportsEn,
 } as const;
 
 export type MessageKey = keyof typeof en;

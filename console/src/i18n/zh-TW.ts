@@ -7,6 +7,7 @@ import { campaignsZhTW } from './campaigns.zh-TW';
 import { engagementZhTW } from './engagement.zh-TW';
 import { catalogZhTW } from './catalog.zh-TW';
 import { jobsZhTW } from './jobs.zh-TW';
+import { reportsZhTW } from './reports.zh-TW';
 
 export const zhTW: Record<MessageKey, string> = {
   'app.name': '信鴿',
@@ -67,7 +68,6 @@ export const zhTW: Record<MessageKey, string> = {
   'nav.users': '使用者管理',
   'nav.apiKeys': 'API 金鑰',
   'nav.settings': '系統設定',
-  'nav.comingSoon': '即將推出',
 
   'contacts.title': '客戶資料管理',
   'contacts.subtitle': '保持客戶資料庫的即時性：新增、搜尋、編輯與刪除客戶資料。',
@@ -229,4 +229,7 @@ export const zhTW: Record<MessageKey, string> = {
 
   // 追蹤 / 成效 / 互動積分設定 (engagement.zh-TW.ts)
   ...engagementZhTW,
+
+  // 報表 (the campaign's Reports tab, reports.zh-TW.ts)
+  ...reportsZhTW,
 };

@@ -11,6 +11,7 @@ import { catalogApi, type Segment } from '../catalog-api';
 import { ApprovalPanel } from '../components/CampaignApproval';
 import { AudienceEditor, cleanAudience } from '../components/CampaignAudience';
 import { CommentsPanel, EngagementPanel } from '../components/CampaignEngagement';
+import { CampaignReports } from '../components/CampaignReports';
 import { CampaignContentForm, formOf, inputOf, type ContentFormState } from '../components/CampaignContentForm';
 import { CampaignPreview } from '../components/CampaignPreview';
 import { HistoryPanel, RunsPanel, useLiveRuns } from '../components/CampaignRuns';
@@ -27,7 +28,7 @@ import { useDefinitions } from '../use-definitions';
 import '../catalog.css';
 import '../campaigns.css';
 
-export const tabs = ['content', 'audience', 'preview', 'test', 'approval', 'launch', 'runs', 'engagement', 'history'] as const;
+export const tabs = ['content', 'audience', 'preview', 'test', 'approval', 'launch', 'runs', 'engagement', 'reports', 'history'] as const;
 export type TabId = (typeof tabs)[number];
 
 export const campaignHref = (id: string, tab?: string) => `${hrefOf('campaigns')}/${encodeURIComponent(id)}${tab ? `?tab=${tab}` : ''}`;
@@ -479,6 +480,11 @@ function CampaignView({
         <div role="tabpanel" id="campaign-panel-engagement" aria-labelledby="campaign-tab-engagement" data-testid="panel-engagement">
           <EngagementPanel engagementApi={engagement} campaignId={campaign.id} live={sendingNow} />
           <CommentsPanel engagementApi={engagement} campaignId={campaign.id} />
+        </div>
+      ) : null}
+      {tab === 'reports' ? (
+        <div role="tabpanel" id="campaign-panel-reports" aria-labelledby="campaign-tab-reports" data-testid="panel-reports">
+          <CampaignReports api={api} campaignId={campaign.id} user={user} />
         </div>
       ) : null}
       {tab === 'history' ? (

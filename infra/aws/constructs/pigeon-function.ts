@@ -48,6 +48,23 @@ export interface PigeonResources {
   readonly mail?: { readonly configurationSetName: string };
   /** Delivery streams (the analytics stack's Firehose), for functions that write events to the lake. */
   readonly streams?: Readonly<Record<StreamName, firehose.IDeliveryStream>>;
+  /** The event lake as Athena sees it (the analytics stack), for functions that run report queries. */
+  readonly lake?: LakeQueryResources;
+}
+
+/** What a `{ lake: 'query' }` function needs: the workgroup, the Glue table and the S3 locations behind them. */
+export interface LakeQueryResources {
+  readonly workGroupName: string;
+  readonly databaseName: string;
+  readonly tableName: string;
+  readonly lakeBucket: IBucket;
+  /** The table's location in the lake bucket, e.g. `events/`. */
+  readonly eventsPrefix: string;
+  /** The workgroup's output location: bucket and prefix (e.g. `athena-results/`). */
+  readonly resultsBucket: IBucket;
+  readonly resultsPrefix: string;
+  /** Encrypts the lake's objects and the query results (SSE-KMS). */
+  readonly key: IKey;
 }
 
 export interface PigeonFunctionProps {
@@ -119,6 +136,9 @@ export class PigeonFunction extends Construct {
         sourcesContent: false,
         // Bundle the SDK: pinned versions, tree-shaken, no surprise from the runtime's copy.
         bundleAwsSDK: true,
+        // The local-only DuckDB query engine (native, a devDependency) is imported dynamically
+        // when PIGEON_RUNTIME=local; Lambda never loads it, so it stays out of every bundle.
+        externalModules: ['@duckdb/node-api'],
         charset: Charset.UTF8,
         tsconfig: join(repoRoot, 'tsconfig.json'),
       },
@@ -165,8 +185,10 @@ export class PigeonFunction extends Construct {
     if (access === 'readWrite') objects.push('s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload');
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: objects, resources: [bucket.arnForObjects('*')] }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+    // A bucket's ARN is a token or an S3 ARN; other services' `arn:…/*` findings are not this one's.
     acknowledgeWildcards(this.role, `Object keys are chosen at run time (workspace/…); access is limited to the ${name} bucket`, [
-      /^Resource::.*\/\*$/,
+      /^Resource::(?!arn:)[^*]*\/\*$/,
+      /^Resource::arn:[^:]+:s3:::[^*]*\/\*$/,
     ]);
     if (bucket.encryptionKey) this.bindKey(bucket.encryptionKey, access);
     this.function.addEnvironment(declaration.envVar, bucket.bucketName);
@@ -223,6 +245,54 @@ export class PigeonFunction extends Construct {
     return this;
   }
 
+  /**
+   * Report queries over the lake: Athena in the stage's workgroup only; the Glue catalog, database
+   * and events table; the lake's events/ objects; the workgroup's results prefix, which Athena
+   * reads and writes with the caller's credentials; and the key both are encrypted with. Sets
+   * ATHENA_WORKGROUP and ATHENA_DATABASE.
+   */
+  bindLake(lake: PigeonResources['lake']): this {
+    if (!lake) throw new Error('This function queries the lake: pass the analytics stack\'s workgroup and table in PigeonResources.lake');
+    const stack = Stack.of(this);
+    const workGroup = stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: lake.workGroupName });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution', 'athena:GetWorkGroup'],
+        resources: [workGroup],
+      }),
+    );
+    const glue = (resource: string, resourceName?: string) => stack.formatArn({ service: 'glue', resource, ...(resourceName ? { resourceName } : {}) });
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions'],
+        resources: [glue('catalog'), glue('database', lake.databaseName), glue('table', `${lake.databaseName}/${lake.tableName}`)],
+      }),
+    );
+    // Read-only on the lake, and only the table's location (not Firehose's errors/ output).
+    const events = lake.lakeBucket.arnForObjects(`${lake.eventsPrefix}*`);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [events] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket', 's3:GetBucketLocation'], resources: [lake.lakeBucket.bucketArn] }));
+    // Query results: Athena writes them, and GetQueryResults reads them, as the caller.
+    const results = lake.resultsBucket.arnForObjects(`${lake.resultsPrefix}*`);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], resources: [results] }),
+    );
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], resources: [lake.resultsBucket.bucketArn] }),
+    );
+    acknowledgeWildcards(this.role, `Athena reads the lake's objects under ${lake.eventsPrefix} (read only), whose keys are dated partitions written by Firehose`, [
+      new RegExp(`^Resource::.*/${escapeRegExp(lake.eventsPrefix)}\\*$`),
+    ]);
+    acknowledgeWildcards(this.role, `Athena names each query's result objects at run time; access is limited to ${lake.resultsPrefix} in the results bucket`, [
+      new RegExp(`^Resource::.*/${escapeRegExp(lake.resultsPrefix)}\\*$`),
+    ]);
+    // Decrypt the lake's objects, encrypt and decrypt the results (SSE-KMS with the data key).
+    this.bindKey(lake.key, 'readWrite');
+    this.function.addEnvironment('ATHENA_WORKGROUP', lake.workGroupName);
+    this.function.addEnvironment('ATHENA_DATABASE', lake.databaseName);
+    return this;
+  }
+
   /** Applies a declaration's `uses` list: every resource it names, with the access it names. */
   use(uses: readonly ResourceRef[], resources: PigeonResources): this {
     for (const ref of uses) {
@@ -231,6 +301,7 @@ export class PigeonFunction extends Construct {
       else if ('queue' in ref) this.bindQueue(ref.queue, resources.queues[ref.queue], ref.access);
       else if ('topic' in ref) this.bindTopic(ref.topic, resources.topics[ref.topic], ref.access);
       else if ('stream' in ref) this.bindStream(ref.stream, resources.streams?.[ref.stream]);
+      else if ('lake' in ref) this.bindLake(resources.lake);
       else this.bindMail(resources.mail);
     }
     return this;
@@ -244,4 +315,8 @@ export class PigeonFunction extends Construct {
     const actions = access === 'read' ? ['kms:Decrypt', 'kms:DescribeKey'] : ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [key.keyArn] }));
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -9,12 +9,14 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { routes, type RouteSpec } from '../../../shared/api/routes';
 import { functions } from '../../manifest';
 import { PigeonFunction, type PigeonResources } from '../constructs/pigeon-function';
 import { acknowledge, acknowledgeManagedPolicies, acknowledgeWildcards } from '../nag';
+import { addCjkFont, cjkFontLayer } from './reports-stack';
 import type { StageConfig } from '../stage';
 
 /** API Gateway stage name; a literal so the function's REST_API_STAGE does not depend on the stage resource. */
@@ -59,6 +61,8 @@ export class ApiStack extends Stack {
   readonly api: apigw.RestApi;
   readonly apiFunction: PigeonFunction;
   readonly authorizerFunction: PigeonFunction;
+  /** The CJK font (CJK_FONT_PATH) for report PDFs the api function renders. */
+  readonly fontLayer: lambda.LayerVersion;
   readonly authorizer: apigw.RequestAuthorizer;
   readonly accessLogGroup: logs.LogGroup;
   readonly defaultUsagePlan: apigw.UsagePlan;
@@ -157,6 +161,11 @@ export class ApiStack extends Stack {
       },
     }).use(functions.api.uses, props.resources);
     this.grantApiFunction(props);
+    // Report downloads render PDFs too: the font layer, built here from the same asset as the
+    // reports stack's (a layer version ARN taken from there would be an export CloudFormation
+    // cannot change while this stack imports it).
+    this.fontLayer = cjkFontLayer(this, 'CjkFontLayer', stage.removalPolicy);
+    addCjkFont(this.apiFunction, this.fontLayer);
 
     this.authorizer = new apigw.RequestAuthorizer(this, 'Authorizer', {
       handler: this.authorizerFunction.function,

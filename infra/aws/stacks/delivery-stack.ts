@@ -14,6 +14,7 @@ import { SnsEventSource, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sou
 import type { Construct } from 'constructs';
 import { functions, queues, type QueueDeclaration, type QueueName } from '../../manifest';
 import { PigeonFunction, type PigeonResources } from '../constructs/pigeon-function';
+import { addCjkFont, cjkFontLayer } from './reports-stack';
 import type { StageConfig } from '../stage';
 
 export interface DeliveryStackProps extends StackProps {
@@ -62,6 +63,8 @@ export class DeliveryStack extends Stack {
       resources,
     );
     this.mailWorker.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:GenerateMac'], resources: [props.trackingKey.keyArn] }));
+    // Per-recipient PDF attachments embed the Traditional Chinese font.
+    addCjkFont(this.mailWorker, cjkFontLayer(this, 'CjkFontLayer', stage.removalPolicy));
     for (const lane of mailLanes) {
       const declaration: QueueDeclaration = queues[lane];
       this.mailWorker.function.addEventSource(

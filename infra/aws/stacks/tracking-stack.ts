@@ -259,15 +259,18 @@ export class TrackingStack extends Stack {
       name: 'scoreDecay',
       declaration: functions.scoreDecay,
     }).use(functions.scoreDecay.uses, resources);
+    // Each stack creates the rules of the scheduled functions it builds (reportDispatch: the reports stack).
     const scheduled: Partial<Record<string, PigeonFunction>> = { scoreDecay: this.scoreDecayFunction };
-    this.scheduleRules = Object.entries(schedules).map(([name, schedule]) => {
+    this.scheduleRules = Object.entries(schedules).flatMap(([name, schedule]) => {
       const target = scheduled[schedule.function];
-      if (!target) throw new Error(`Schedule ${name} targets ${schedule.function}, which this stack does not build`);
-      return new events.Rule(this, `Schedule-${name}`, {
-        description: `Pigeon ${stage.name}: ${schedule.description}`,
-        schedule: events.Schedule.expression(schedule.expression),
-        targets: [new targets.LambdaFunction(target.function, { retryAttempts: 2, maxEventAge: Duration.hours(6), deadLetterQueue: this.projectorFailures })],
-      });
+      if (!target) return [];
+      return [
+        new events.Rule(this, `Schedule-${name}`, {
+          description: `Pigeon ${stage.name}: ${schedule.description}`,
+          schedule: events.Schedule.expression(schedule.expression),
+          targets: [new targets.LambdaFunction(target.function, { retryAttempts: 2, maxEventAge: Duration.hours(6), deadLetterQueue: this.projectorFailures })],
+        }),
+      ];
     });
 
     // ---------- alarms ----------

@@ -9,10 +9,11 @@
  * Only the Regular weight goes in (the package ships seven, 5–6 MB each): the reports need one.
  * Copies, not links, since a CDK asset must hold the bytes.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { replaceFolder } from '../replace-folder';
 import { CJK_FONT_FILE, CJK_FONT_LICENSE_FILE, CJK_FONT_PACKAGE, cjkFontPackageDirectory } from '../../shared/reports/fonts';
 
 /** What CDK packages as the layer (its content appears under /opt). */
@@ -112,23 +113,15 @@ export function ensureCjkFontLayer(options: CjkFontLayerOptions = {}): CjkFontLa
     files.every((file) => statSync(join(directory, file.name)).size === file.bytes);
   if (upToDate()) return result;
 
-  mkdirSync(root, { recursive: true });
-  const scratch = mkdtempSync(join(root, '.build-'));
-  try {
-    for (const [name, from] of copied) copyFileSync(join(sourceDir, from), join(scratch, name));
-    writeFileSync(join(scratch, sourceFile), sourceText(pkg));
-    // Checked again: a parallel synth may have finished the same folder meanwhile.
-    if (!upToDate()) {
-      rmSync(directory, { recursive: true, force: true });
-      try {
-        renameSync(scratch, directory);
-      } catch (error) {
-        if (!upToDate()) throw error;
-      }
-    }
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  replaceFolder(
+    root,
+    directory,
+    (scratch) => {
+      for (const [name, from] of copied) copyFileSync(join(sourceDir, from), join(scratch, name));
+      writeFileSync(join(scratch, sourceFile), sourceText(pkg));
+    },
+    upToDate,
+  );
   return result;
 }
 

@@ -9,11 +9,12 @@
  * The CDK app calls `ensureGeoipLayer()` (synchronous, as synthesis is): it builds only when the
  * folder is missing or does not match the installed package.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { replaceFolder } from '../replace-folder';
 import { GEOIP_PACKAGE } from '../../shared/tracking/enrich/geo';
 
 /** What CDK packages as the layer (its content appears under /opt). */
@@ -91,23 +92,15 @@ export function ensureGeoipLayer(options: { readonly root?: string; readonly sou
     files.every((file) => statSync(join(directory, file.name)).size === file.bytes);
   if (upToDate()) return result;
 
-  mkdirSync(root, { recursive: true });
-  const scratch = mkdtempSync(join(root, '.build-'));
-  try {
-    for (const file of files) copyFileSync(join(sourceDir, file.name), join(scratch, file.name));
-    writeFileSync(join(scratch, 'SOURCE.txt'), sourceText(pkg));
-    if (!upToDate()) {
-      rmSync(directory, { recursive: true, force: true });
-      try {
-        renameSync(scratch, directory);
-      } catch (error) {
-        // Another process put an up-to-date copy there first.
-        if (!upToDate()) throw error;
-      }
-    }
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
-  }
+  replaceFolder(
+    root,
+    directory,
+    (scratch) => {
+      for (const file of files) copyFileSync(join(sourceDir, file.name), join(scratch, file.name));
+      writeFileSync(join(scratch, 'SOURCE.txt'), sourceText(pkg));
+    },
+    upToDate,
+  );
   return result;
 }
 

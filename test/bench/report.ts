@@ -38,10 +38,10 @@
  *   BENCH_REPORT_EVENTS=1000000 BENCH_REPORT_RECIPIENTS=10000 BENCH_REPORT_QUICK=1 npm run bench:report   # a quick look
  *   BENCH_REPORT_DIR=/tmp/pigeon-report-lake npm run bench:report              # keep the lake for the next run
  *
- * At 10M events on 2 cores (shared with other work): ~11 min to write the lake (once, with
- * BENCH_REPORT_DIR), ~2 min for the Parquet copy (BENCH_REPORT_PARQUET=1), then ~11 min per pass
- * over the 20 reports: about 25 min with BENCH_REPORT_QUICK=1 and a new lake, 45 min with the
- * default 3 passes.
+ * At 10M events on 2 cores: writing the lake takes 10–11 min (once, with BENCH_REPORT_DIR), the
+ * Parquet copy 2 min (BENCH_REPORT_PARQUET=1), one pass over the 20 reports 4–11 min depending on
+ * what else the machine runs — 14 min for the default 3 passes over a kept lake on a quiet
+ * machine, 25 min for a quick run (1 pass) writing a new lake on a busy one.
  */
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
